@@ -13,9 +13,9 @@ from .spec import Spec
 
 def instantiate(definition, args, used: set[str]) -> sp.Expr:
     """The body of `definition` at index values `args`, its bound indices fresh."""
-    body = definition.body.xreplace(dict(zip(definition.params, args)))
-    used |= names_in(body) | {str(a) for a in args}
-    return freshen_bound(body, used)
+    used |= names_in(definition.body) | {s.name for a in args for s in sp.sympify(a).free_symbols}
+    body = freshen_bound(definition.body, used)  # before substituting: no capture
+    return body.xreplace(dict(zip(definition.params, args)))
 
 
 def expand_definitions(expr: sp.Expr, spec: Spec, stop=frozenset(), used: set[str] | None = None,

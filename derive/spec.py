@@ -195,6 +195,10 @@ class Spec:
                 return part
         raise KeyError(part_id)
 
+    def derivative(self, func):
+        """The generic derivative φ' of a generic function φ (for references)."""
+        return self.functions[func].derivative
+
     def definition_of(self, expr: sp.Expr) -> Definition | None:
         key = expr.base if isinstance(expr, sp.Indexed) else expr
         return self.definitions.get(key)

@@ -42,45 +42,46 @@ def _distribute_deltas(term: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
     return [term]
 
 
-def pull_out(s: sp.Sum) -> sp.Expr:
-    """Σ_k c f_k = c Σ_k f_k for factors c independent of k."""
-    (var, lo, hi), = s.limits
-    factors = sp.Mul.make_args(s.function)
+def _pull_single(body: sp.Expr, limit) -> sp.Expr:
+    var, lo, hi = limit
+    factors = sp.Mul.make_args(body)
     constant = [f for f in factors if var not in f.free_symbols]
     if not constant:
-        return s
+        return sp.Sum(body, limit)
     dependent = [f for f in factors if var in f.free_symbols]
     if not dependent:
         return sp.Mul(*constant) * (hi - lo + 1)
-    return sp.Mul(*constant) * sp.Sum(sp.Mul(*dependent), (var, lo, hi))
+    return sp.Mul(*constant) * sp.Sum(sp.Mul(*dependent), limit)
 
 
-def _nested(s: sp.Sum) -> sp.Expr:
-    """Σ_{a,b} f as Σ_a Σ_b f, so that every Sum has a single limit."""
-    body = s.function
-    for limit in reversed(s.limits):
-        body = sp.Sum(body, limit)
-    return body
+def pull_out(s: sp.Sum) -> sp.Expr:
+    """Σ_k c f_k = c Σ_k f_k for factors c independent of k (innermost limit first)."""
+    out = s.function
+    for limit in s.limits:
+        out = _pull_single(out, limit)
+    return out
 
 
 def _collapse_one(s: sp.Sum) -> sp.Expr:
-    if len(s.limits) > 1:
-        return _nested(s)
-    (var, lo, hi), = s.limits
-    if not _has_delta_on(s.function, var):
+    variables = [var for var, _, _ in s.limits]
+    if not any(_has_delta_on(s.function, var) for var in variables):
         return s
     out = []
     for term in sp.Add.make_args(s.function):
-        for piece in _distribute_deltas(term, var):
-            factors = list(sp.Mul.make_args(piece))
-            partner = next((_delta_partner(f, var) for f in factors
-                            if _delta_partner(f, var) is not None), None)
-            if partner is None:
-                out.append(pull_out(sp.Sum(piece, (var, lo, hi))))
-            else:
-                index = next(k for k, f in enumerate(factors) if _delta_partner(f, var) is not None)
-                rest = sp.Mul(*factors[:index], *factors[index + 1:])
-                out.append(rest.xreplace({var: partner}))
+        pieces = [term]
+        for var in variables:
+            pieces = [q for piece in pieces for q in _distribute_deltas(piece, var)]
+        for piece in pieces:
+            limits = list(s.limits)
+            for var in variables:
+                factors = list(sp.Mul.make_args(piece))
+                index = next((k for k, f in enumerate(factors) if _delta_partner(f, var) is not None), None)
+                if index is None:
+                    continue
+                partner = _delta_partner(factors[index], var)
+                piece = sp.Mul(*factors[:index], *factors[index + 1:]).xreplace({var: partner})
+                limits = [lim for lim in limits if lim[0] != var]
+            out.append(pull_out(sp.Sum(piece, *limits)) if limits else piece)
     return sp.Add(*out)
 
 
@@ -91,8 +92,7 @@ def collapse_kronecker(expr: sp.Expr) -> sp.Expr:
 
 def pull_constants(expr: sp.Expr) -> sp.Expr:
     """Move every factor independent of a sum's index out of that sum."""
-    return bottom_up(expr, lambda e: pull_out(e) if isinstance(e, sp.Sum)
-                     and len(e.limits) == 1 else e)
+    return bottom_up(expr, lambda e: pull_out(e) if isinstance(e, sp.Sum) else e)
 
 
 def _sum_parts(term: sp.Expr):

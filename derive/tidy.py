@@ -19,7 +19,8 @@ LABEL_SAMPLERS = {"simplex", "onehot-rows", "unit", "label"}
 
 
 def _labels(spec: Spec) -> set:
-    return {b for b, kind in spec.samplers.items() if kind in LABEL_SAMPLERS}
+    return {b for b, kind in spec.samplers.items()
+            if kind in LABEL_SAMPLERS and b not in spec.definitions}
 
 
 def _term_score(term: sp.Expr, labels: set) -> int:
@@ -50,10 +51,11 @@ def _orient(expr: sp.Expr, labels: set) -> sp.Expr:
 
 
 def _simplest(term: sp.Expr) -> sp.Expr:
-    if not any(p.exp.is_negative and not p.base.is_Number for p in term.atoms(sp.Pow)):
-        return sp.factor_terms(term)
-    candidate = sp.factor(sp.cancel(term))
-    return candidate if sp.count_ops(candidate) <= sp.count_ops(term) else sp.factor_terms(term)
+    """The shortest of: common factors pulled out; cancelled and factored."""
+    candidates = [sp.factor_terms(term)]
+    if not term.has(sp.Sum):
+        candidates.append(sp.factor(sp.cancel(term)))
+    return min(candidates, key=sp.count_ops)
 
 
 def _termwise(expr: sp.Expr) -> sp.Expr:
@@ -65,8 +67,8 @@ def _termwise(expr: sp.Expr) -> sp.Expr:
 
 def tidy(expr: sp.Expr, spec: Spec) -> sp.Expr:
     out = map_sum_bodies(expr, _termwise)
-    out = pull_constants(merge_sums(out))
-    return _orient(out, _labels(spec))
+    out = _orient(merge_sums(out), _labels(spec))
+    return pull_constants(out)
 
 
 def is_positive(expr: sp.Expr, spec: Spec) -> bool:
