@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.core.function import UndefinedFunction
 
 from . import fold, lemmas
 from .errors import DerivationError
@@ -63,6 +64,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
     step_citations: list[str] = field(default_factory=list)
+    inherited: list[str] = field(default_factory=list)
     _depends: dict = field(default_factory=dict)
 
     # -- bookkeeping ---------------------------------------------------------
@@ -71,9 +73,12 @@ class Context:
             self.rules_used.append(rule.name)
             self.notes.append(rule.note)
 
-    def cite(self, citation: str) -> None:
+    def cite(self, problem_id: str, part_id: str) -> None:
+        """Record a derived result used; its assumptions become this part's too."""
+        citation = part_id if problem_id == self.spec.id else f"{problem_id}/{part_id}"
         if citation not in self.citations:
             self.citations.append(citation)
+            self.inherited.extend(_derived[(problem_id, part_id)].assumptions)
         if citation not in self.step_citations:
             self.step_citations.append(citation)
 
@@ -117,7 +122,7 @@ class Context:
         if info is not None:
             found = lemmas.function_lemma(func, info.body, _available)
             return found
-        if hasattr(func, "fdiff") and func.__module__.startswith("sympy"):
+        if not isinstance(func, UndefinedFunction):
             z = sp.Symbol("z")
             return sp.Lambda(z, sp.diff(func(z), z)), None
         return None
@@ -202,15 +207,20 @@ def _stages(ctx: Context, assumptions: list[str]):
          lambda e: fold.refold_definitions(e, spec)),
         ("apply the assumption", "; ".join(a.text for a in spec.assumptions),
          lambda e: fold.apply_assumptions(e, spec, assumptions)),
+        ("apply the assumption", "split the sum, then " + "; ".join(a.text for a in spec.assumptions),
+         lambda e: fold.split_sums_for_assumptions(e, spec, assumptions)),
         ("fold back into the function", "express the result through the function itself",
          lambda e: fold.fold_function_definitions(e, spec)),
         ("simplify", "cancel, factor, and collect", lambda e: tidy(e, spec)),
     )
 
 
-def _preferred(spec: Spec, part: Part) -> list[str]:
-    letters = [s.name for s in spec.index_range]
-    return [n for n in dict.fromkeys(letters + PREFERRED)]
+def _preferred(spec: Spec) -> dict:
+    """Index letters to prefer for a sum, by its upper bound (the declared ranges first)."""
+    by_range: dict = {}
+    for symbol, dim in spec.index_range.items():
+        by_range.setdefault(dim, []).append(symbol.name)
+    return {dim: list(dict.fromkeys(names + PREFERRED)) for dim, names in by_range.items()}
 
 
 def derive(spec: Spec, part_id: str) -> Derivation:
@@ -244,7 +254,7 @@ def _derive(spec: Spec, part: Part) -> Derivation:
         ctx.rules_used, ctx.notes, ctx.step_citations = [], [], []
         expr = _expand_pass(expr, ctx)
         expr = fold.refold_definitions(expr, spec)
-        note = "; ".join(ctx.notes + [f"from {c}" for c in ctx.step_citations])
+        note = "; ".join(ctx.notes + [f"from part {c}" for c in ctx.step_citations])
         steps.append(Step("; ".join(ctx.rules_used), note, expr))
 
     stages = _stages(ctx, assumptions)
@@ -262,9 +272,10 @@ def _derive(spec: Spec, part: Part) -> Derivation:
             raise DerivationError(f"{spec.id}/{part.id}: simplification does not settle")
 
     avoid = {s.name for s in part.free} | spec_names
-    preferred = _preferred(spec, part)
+    preferred = _preferred(spec)
     steps = [Step(s.rule, s.note, rename_bound_nicely(s.expr, avoid, preferred)) for s in steps]
     answer = steps[-1].expr if steps else expr
+    assumptions = list(dict.fromkeys(ctx.inherited + assumptions))
     return Derivation(spec, part, part.target, tuple(steps), answer, tuple(assumptions),
                       domain_conditions(answer, spec), tuple(ctx.citations))
 

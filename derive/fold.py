@@ -184,3 +184,22 @@ def exp_of_sum(expr: sp.Expr) -> sp.Expr:
     """e^{a+b} = e^a e^b."""
     return bottom_up(expr, lambda e: sp.Mul(*[sp.exp(t) for t in e.args[0].args])
                      if isinstance(e, sp.exp) and e.args[0].is_Add else e)
+
+
+def split_sums_for_assumptions(expr: sp.Expr, spec: Spec, used: list) -> sp.Expr:
+    """Σ_i t_i (a_i − b) = Σ_i t_i a_i − b Σ_i t_i, kept only when an assumption then applies."""
+    from .sums import pull_constants
+
+    def split(e):
+        if isinstance(e, sp.Sum):
+            body = sp.expand_mul(e.function)
+            if body.is_Add:
+                return sp.Add(*[sp.Sum(t, *e.limits) for t in body.args])
+        return e
+
+    trial: list = []
+    out = apply_assumptions(pull_constants(bottom_up(expr, split)), spec, trial)
+    if not trial:
+        return expr
+    used.extend(a for a in trial if a not in used)
+    return out

@@ -94,8 +94,12 @@ def free_indices(expr: sp.Basic, index_symbols) -> list[sp.Symbol]:
     return [s for s in index_symbols if s in free]
 
 
-def rename_bound_nicely(expr: sp.Expr, avoid: set[str], preferred=PREFERRED) -> sp.Expr:
-    """Give bound indices the first preferred letters not used free (for display)."""
+def rename_bound_nicely(expr: sp.Expr, avoid: set[str], by_range: dict | None = None) -> sp.Expr:
+    """Give bound indices the first preferred letters not used free (for display).
+
+    `by_range` maps a sum's upper bound to the letters to try first for it.
+    """
+    by_range = by_range or {}
     if not expr.has(sp.Sum):
         return expr
     used = set(avoid)
@@ -106,7 +110,7 @@ def rename_bound_nicely(expr: sp.Expr, avoid: set[str], preferred=PREFERRED) -> 
             limits = []
             inner_used = set(used)
             for var, lo, hi in node.limits:
-                new = fresh_index(inner_used, preferred)
+                new = fresh_index(inner_used, by_range.get(hi, PREFERRED))
                 body = body.xreplace({var: new})
                 limits.append((new, lo, hi))
             return sp.Sum(visit(body, inner_used), *limits)

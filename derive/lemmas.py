@@ -86,7 +86,7 @@ def function_lemma(func, body, available):
             from .engine import derive
 
             answer = derive(lemma.spec, lemma.part_id).answer
-            return sp.Lambda(lemma.variable, answer), f"{lemma.spec.id}/{lemma.part_id}"
+            return sp.Lambda(lemma.variable, answer), (lemma.spec.id, lemma.part_id)
     return None
 
 
@@ -146,7 +146,7 @@ def symbol_lemma(node: D, spec: Spec, depends, available, used: set[str]):
             dims_map = {lemma.spec.shapes[lemma.input_base][0]: spec.shapes[intermediate][0]}
             answer = freshen_bound(derivation.answer, used)
             answer = answer.xreplace(mapping).xreplace(index_map).xreplace(dims_map)
-            citation = f"{lemma.spec.id}/{lemma.part_id}"
+            citation = (lemma.spec.id, lemma.part_id)
             if direct:
                 return answer, citation
             from .rules import pending

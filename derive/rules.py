@@ -67,7 +67,7 @@ class EarlierResult(Rule):
 
     def apply(self, node, ctx):
         answer, part = ctx.earlier_result(node)
-        ctx.cite(f"part {part.id}")
+        ctx.cite(ctx.spec.id, part.id)
         return answer
 
 
@@ -181,7 +181,7 @@ class FunctionChain(Rule):
         f = node.expr
         outer, citation = ctx.function_derivative(f.func)
         if citation:
-            ctx.cite(citation)
+            ctx.cite(*citation)
         return outer(f.args[0]) * child(node, f.args[0])
 
 
@@ -203,7 +203,7 @@ class ChainThroughIntermediate(Rule):
 
     def apply(self, node, ctx):
         gradient, intermediate, part, limits = ctx.cut(node)
-        ctx.cite(f"part {part.id}")
+        ctx.cite(ctx.spec.id, part.id)
         entry = sp.Indexed(intermediate, *[var for var, _, _ in limits])
         through = gradient * child(node, entry)
         for limit in reversed(limits):
@@ -219,7 +219,7 @@ class DerivedLemma(Rule):
 
     def apply(self, node, ctx):
         result, citation = ctx.symbol_lemma(node)
-        ctx.cite(citation)
+        ctx.cite(*citation)
         return result
 
 

@@ -1,0 +1,295 @@
+"""Index form to matrix form: `to_matrix(expr, free, spec)`.
+
+An index expression such as `Sum(X[n, l] * G[n, j], (n, 1, N))` with free
+indices `(l, j)` is turned into a SymPy matrix expression (`X.T*G`) whose
+(l, j) entry is the index expression. A base `B` of shape `(r, c)` becomes
+`MatrixSymbol("B", r, c)`, a vector `v` of shape `(n,)` a column
+`MatrixSymbol("v", n, 1)`; all vectors are columns, a result with one free
+index is a column.
+
+The converter works on "pieces": `_conv(e, x, y)` returns a matrix whose rows
+run over index `x` and columns over index `y`, but only along the indices `e`
+actually carries (a piece free of `y` is a column, free of both a 1×1 matrix),
+or a plain scalar when `e` holds no entry at all. Its rules:
+
+* entry `B[x, y]` → `B`, `B[y, x]` → `B.T`, `v[x]` → `v`, `v[y]` → `v.T`;
+* `KroneckerDelta(x, y)` → `I`; `δ_xy · f_x` → `diag(f)`;
+* sums of terms → matrix sums, each term broadcast with ones (`1 vᵀ`, `c 1`);
+* products: factors with both indices, row-only and column-only factors are
+  each combined by Hadamard product, then as `diag(r) M diag(c)` or `r cᵀ`;
+* `Sum_b` of a product contracts `b`: `L diag(g) R` with `L` the factors on
+  (x, b), `R` those on (b, y) and `g` those on b alone (ones where missing);
+* `f(entry)` → `f` applied elementwise, `entry**p` → Hadamard power.
+
+Anything else raises `DerivationError`. Results support `.as_explicit()` once
+the dimension symbols are replaced by integers.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
+from derive.errors import DerivationError
+
+Piece = Any  # a sympy MatrixExpr, or a plain scalar sympy Expr
+
+
+def to_matrix(expr: sp.Expr, free: tuple[sp.Symbol, ...], spec: Any) -> sp.MatrixExpr:
+    """The matrix expression whose entry at the `free` indices is `expr`.
+
+    `free` has one index (a column vector) or two (rows, columns). Reads only
+    `spec.shapes` (base → tuple of dimensions) and, when present,
+    `spec.index_range` (index → dimension).
+    """
+    expr = sp.sympify(expr)
+    if len(free) not in (1, 2):
+        raise DerivationError(f"a matrix form needs one or two free indices, not {len(free)}")
+    row, col = free[0], (free[1] if len(free) == 2 else None)
+    conv = _Converter(expr, spec)
+    extra = _free(expr) - set(free)
+    if extra:
+        raise DerivationError(f"{expr} has free indices {sorted(map(str, extra))} beyond {free}")
+    for index in free:
+        if index not in conv.dims:
+            raise DerivationError(f"the range of index {index} is unknown")
+    piece = conv.broadcast(conv.conv(expr, row, col), row, col, True, col is not None)
+    return piece
+
+
+def _free(e: sp.Basic) -> set[sp.Symbol]:
+    """The free index symbols of `e`: indices of entries and deltas not bound by a Sum."""
+    if isinstance(e, sp.Indexed):
+        return {i for i in e.indices if isinstance(i, sp.Symbol)}
+    if isinstance(e, sp.KroneckerDelta):
+        return {i for i in e.args if isinstance(i, sp.Symbol)}
+    if isinstance(e, sp.Sum):
+        found = _free(e.function)
+        for var, *bounds in e.limits:
+            found.discard(var)
+            for bound in bounds:
+                found |= _free(bound)
+        return found
+    found: set[sp.Symbol] = set()
+    for arg in e.args:
+        found |= _free(arg)
+    return found
+
+
+def _tighten(e: sp.Sum) -> sp.Expr:
+    """`e` as nested one-limit sums, with the factors free of each summation index pulled out."""
+    if len(e.limits) > 1:
+        e = sp.Sum(_tighten(sp.Sum(e.function, *e.limits[:-1])), e.limits[-1])
+    var = e.limits[0][0]
+    factors = sp.Mul.make_args(e.function)
+    out = [f for f in factors if var not in _free(f)]
+    if not out:
+        return e
+    return sp.Mul(*out) * sp.Sum(sp.Mul(*[f for f in factors if var in _free(f)]), e.limits[0])
+
+
+def _has_entry(e: sp.Basic) -> bool:
+    return bool(e.atoms(sp.Indexed, sp.KroneckerDelta, sp.Sum))
+
+
+def _is_delta(e: sp.Basic, x: sp.Symbol | None, y: sp.Symbol | None) -> bool:
+    return isinstance(e, sp.KroneckerDelta) and x is not None and y is not None \
+        and set(e.args) == {x, y}
+
+
+class _Converter:
+    def __init__(self, expr: sp.Expr, spec: Any) -> None:
+        self.shapes: dict = spec.shapes
+        self.dims: dict[sp.Symbol, sp.Expr] = dict(getattr(spec, "index_range", {}) or {})
+        self._infer_dims(expr)
+
+    # -- dimensions ---------------------------------------------------------------
+    def _infer_dims(self, expr: sp.Expr) -> None:
+        for entry in expr.atoms(sp.Indexed):
+            shape = self.shapes.get(entry.base)
+            if shape is None or len(shape) != len(entry.indices):
+                raise DerivationError(f"{entry}: {entry.base} has no shape with {len(entry.indices)} indices")
+            for index, dim in zip(entry.indices, shape):
+                if isinstance(index, sp.Symbol):
+                    self.dims.setdefault(index, dim)
+        for total in expr.atoms(sp.Sum):
+            for var, low, high in total.limits:
+                if low != 1:
+                    raise DerivationError(f"{total}: sums must start at 1")
+                self.dims.setdefault(var, high)
+        deltas = [d for d in expr.atoms(sp.KroneckerDelta) if all(isinstance(a, sp.Symbol) for a in d.args)]
+        for _ in deltas:  # a δ_ij ties the ranges of i and j
+            for a, b in (d.args for d in deltas):
+                if a in self.dims or b in self.dims:
+                    self.dims.setdefault(a, self.dims.get(b))
+                    self.dims.setdefault(b, self.dims[a])
+
+    def size(self, index: sp.Symbol | None) -> sp.Expr:
+        return sp.Integer(1) if index is None else self.dims[index]
+
+    def matrix(self, base: sp.IndexedBase) -> sp.MatrixSymbol:
+        shape = self.shapes[base]
+        return sp.MatrixSymbol(str(base.label), shape[0], shape[1] if len(shape) == 2 else 1)
+
+    # -- broadcasting ---------------------------------------------------------------
+    def broadcast(self, p: Piece, x: sp.Symbol | None, y: sp.Symbol | None,
+                  rows: bool, cols: bool) -> Piece:
+        """`p` stretched with ones to span the rows of `x` (if `rows`) and columns of `y` (if `cols`)."""
+        if not isinstance(p, sp.MatrixExpr):
+            if not rows and not cols:
+                return p
+            return p * sp.OneMatrix(self.size(x) if rows else 1, self.size(y) if cols else 1)
+        if rows and p.rows == 1 and self.size(x) != 1:
+            p = sp.OneMatrix(self.size(x), 1) * p
+        if cols and p.cols == 1 and self.size(y) != 1:
+            p = p * sp.OneMatrix(1, self.size(y))
+        return p
+
+    # -- conversion -----------------------------------------------------------------
+    def conv(self, e: sp.Expr, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
+        """A piece whose (x, y) entry is `e`; rows/columns only along the indices `e` carries."""
+        if not _has_entry(e):
+            return e
+        if not _free(e) <= {x, y} - {None}:
+            raise DerivationError(f"{e}: free indices {sorted(map(str, _free(e)))} are not among {x}, {y}")
+        if isinstance(e, sp.Indexed):
+            return self._entry(e, x, y)
+        if _is_delta(e, x, y):
+            return sp.Identity(self.size(x))
+        if isinstance(e, sp.Add):
+            return self._add(e, x, y)
+        if isinstance(e, sp.Mul):
+            return self._mul(e, x, y)
+        if isinstance(e, sp.Sum):
+            return self._sum(e, x, y)
+        if isinstance(e, sp.Pow) and not _has_entry(e.exp):
+            return sp.HadamardPower(self._as_matrix(self.conv(e.base, x, y)), e.exp)
+        if isinstance(e, sp.Function) and len(e.args) == 1:
+            z = sp.Dummy("z")
+            inner = self._as_matrix(self.conv(e.args[0], x, y))
+            return ElementwiseApplyFunction(sp.Lambda(z, e.func(z)), inner)
+        raise DerivationError(f"no matrix form known for the term {e}")
+
+    def _as_matrix(self, p: Piece) -> sp.MatrixExpr:
+        return p if isinstance(p, sp.MatrixExpr) else p * sp.OneMatrix(1, 1)
+
+    def _entry(self, e: sp.Indexed, x: sp.Symbol | None, y: sp.Symbol | None) -> sp.MatrixExpr:
+        m = self.matrix(e.base)
+        idx = tuple(e.indices)
+        if len(idx) == 1:
+            return m if idx[0] == x else m.T
+        if idx == (x, y):
+            return m
+        if idx == (y, x):
+            return m.T
+        raise DerivationError(f"no matrix form known for the entry {e} (rows {x}, columns {y})")
+
+    def _add(self, e: sp.Add, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
+        pieces = [self.conv(t, x, y) for t in e.args]
+        if not any(isinstance(p, sp.MatrixExpr) for p in pieces):
+            return sp.Add(*pieces)
+        rows, cols = x in _free(e), y in _free(e)
+        terms = [self.broadcast(p, x, y, rows, cols) for p in pieces]
+        return sp.MatAdd(*[self._as_matrix(t) for t in terms])
+
+    def _mul(self, e: sp.Mul, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
+        factors = list(e.args)
+        for k, f in enumerate(factors):  # distribute over a sum holding δ_xy
+            if isinstance(f, sp.Add) and any(_is_delta(u, x, y) for t in f.args for u in sp.Mul.make_args(t)):
+                rest = factors[:k] + factors[k + 1:]
+                return self.conv(sp.Add(*[sp.Mul(*rest, t) for t in f.args]), x, y)
+        deltas = [f for f in factors if _is_delta(f, x, y)]
+        if deltas:  # δ_xy f(x, y) = diag(f(x, x))
+            rest = sp.Mul(*[f for f in factors if f is not deltas[0]]).subs(y, x)
+            p = self.conv(rest, x, None)
+            if isinstance(p, sp.MatrixExpr):
+                return DiagMatrix(self.broadcast(p, x, None, True, False))
+            return p * sp.Identity(self.size(x))
+        return self.combine([self.conv(f, x, y) for f in factors], x, y)
+
+    def combine(self, pieces: Iterable[Piece], x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
+        """The entrywise product of pieces that are entries at (x, y)."""
+        coeff: sp.Expr = sp.Integer(1)
+        groups: dict[tuple[bool, bool], list[sp.MatrixExpr]] = {}
+        for p in pieces:
+            if not isinstance(p, sp.MatrixExpr):
+                coeff *= p
+                continue
+            groups.setdefault((p.rows != 1, p.cols != 1), []).append(p)
+        both, col, row, one = (self._hadamard(groups.get(k, [])) for k in
+                               ((True, True), (True, False), (False, True), (False, False)))
+        if both is not None:
+            m = both
+            if col is not None:
+                m = DiagMatrix(col) * m
+            if row is not None:
+                m = m * DiagMatrix(row)
+        elif col is not None and row is not None:
+            m = col * row
+        else:
+            m = col if col is not None else row
+        if one is not None:
+            if m is None or m.cols == 1:
+                m = one if m is None else m * one
+            elif m.rows == 1:
+                m = one * m
+            else:
+                m = sp.HadamardProduct(m, self.broadcast(one, x, y, True, True))
+        if m is None:
+            return coeff
+        return m if coeff == 1 else coeff * m
+
+    @staticmethod
+    def _hadamard(ms: list[sp.MatrixExpr]) -> sp.MatrixExpr | None:
+        if not ms:
+            return None
+        return ms[0] if len(ms) == 1 else sp.HadamardProduct(*ms)
+
+    def _sum(self, e: sp.Sum, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
+        e = _tighten(e)
+        if not isinstance(e, sp.Sum):
+            return self.conv(e, x, y)
+        b = e.limits[0][0]
+        if b in (x, y):
+            raise DerivationError(f"{e}: the summation index {b} is also a free index")
+        body = sp.Mul(*[_tighten(f) if isinstance(f, sp.Sum) else f for f in sp.Mul.make_args(e.function)])
+        factors = list(sp.Mul.make_args(body))
+        for f in factors:  # Σ_b δ_bt f(b) = f(t)
+            if isinstance(f, sp.KroneckerDelta) and b in f.args and len(set(f.args)) == 2:
+                other = [a for a in f.args if a != b][0]
+                return self.conv(sp.Mul(*[g for g in factors if g is not f]).subs(b, other), x, y)
+        size = self.size(b)
+        outer = [f for f in factors if b not in _free(f)]
+        left = [f for f in factors if b in _free(f) and x in _free(f)]
+        right = [f for f in factors if b in _free(f) and y in _free(f)]
+        alone = [f for f in factors if _free(f) == {b}]
+        for f in left:
+            if f in right and isinstance(f, sp.Add):  # Σ_b (u + w) g = Σ_b u g + Σ_b w g
+                rest = [g for g in factors if g is not f]
+                return self.conv(sp.Add(*[sp.Sum(sp.Mul(t, *rest), (b, 1, size)) for t in f.args]), x, y)
+            bound = {lim[0] for lim in f.limits} if isinstance(f, sp.Sum) else set()
+            if f in right and bound and not any(bound & _free(g) for g in factors if g is not f):
+                rest = [g for g in factors if g is not f]  # Σ_b Σ_c u g = Σ_c Σ_b u g
+                return self.conv(sp.Sum(sp.Sum(sp.Mul(f.function, *rest), (b, 1, size)), *f.limits), x, y)
+            if f in right:
+                raise DerivationError(f"{e}: the factor {f} carries three indices {x}, {b}, {y}")
+        if not left and not right and len(alone) >= 2:
+            left, alone = alone[:1], alone[1:]
+        mid = self.conv(sp.Mul(*alone), b, None) if alone else None
+        if mid is not None and not isinstance(mid, sp.MatrixExpr):
+            mid = mid * sp.OneMatrix(size, 1)
+        lhs = self._as_matrix(self.conv(sp.Mul(*left), x, b)) if left else None
+        rhs = self._as_matrix(self.conv(sp.Mul(*right), b, y)) if right else None
+        if lhs is not None and rhs is not None:
+            prod = lhs * DiagMatrix(mid) * rhs if mid is not None else lhs * rhs
+        elif lhs is not None:
+            prod = lhs * (mid if mid is not None else sp.OneMatrix(size, 1))
+        elif rhs is not None:
+            prod = (mid.T if mid is not None else sp.OneMatrix(1, size)) * rhs
+        elif mid is not None:
+            prod = sp.OneMatrix(1, size) * mid
+        else:
+            prod = size
+        return self.combine([self.conv(f, x, y) for f in outer] + [prod], x, y)
