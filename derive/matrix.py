@@ -31,6 +31,7 @@ from typing import Any, Iterable
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy.matrices.expressions.transpose import Transpose
 
 from derive.errors import DerivationError
 
@@ -79,15 +80,20 @@ def _free(e: sp.Basic) -> set[sp.Symbol]:
 
 
 def _tighten(e: sp.Sum) -> sp.Expr:
-    """`e` as nested one-limit sums, with the factors free of each summation index pulled out."""
-    if len(e.limits) > 1:
-        e = sp.Sum(_tighten(sp.Sum(e.function, *e.limits[:-1])), e.limits[-1])
-    var = e.limits[0][0]
-    factors = sp.Mul.make_args(e.function)
-    out = [f for f in factors if var not in _free(f)]
-    if not out:
-        return e
-    return sp.Mul(*out) * sp.Sum(sp.Mul(*[f for f in factors if var in _free(f)]), e.limits[0])
+    """`e` with the factors free of each summation index pulled out of that sum."""
+    limit = e.limits[-1]  # the outermost sum
+    body = e.function if len(e.limits) == 1 else _tighten(sp.Sum(e.function, *e.limits[:-1]))
+    factors = sp.Mul.make_args(body)
+    out = [f for f in factors if limit[0] not in _free(f)]
+    return sp.Mul(*out) * sp.Sum(sp.Mul(*[f for f in factors if f not in out]), limit)
+
+
+def _transposes(m: sp.Basic) -> int:
+    return sum(isinstance(a, Transpose) for a in sp.preorder_traversal(m))
+
+
+def _hadamard(ms: list[sp.MatrixExpr]) -> sp.MatrixExpr | None:
+    return None if not ms else ms[0] if len(ms) == 1 else sp.HadamardProduct(*ms)
 
 
 def _has_entry(e: sp.Basic) -> bool:
@@ -102,29 +108,35 @@ def _is_delta(e: sp.Basic, x: sp.Symbol | None, y: sp.Symbol | None) -> bool:
 class _Converter:
     def __init__(self, expr: sp.Expr, spec: Any) -> None:
         self.shapes: dict = spec.shapes
-        self.dims: dict[sp.Symbol, sp.Expr] = dict(getattr(spec, "index_range", {}) or {})
-        self._infer_dims(expr)
+        self.dims: dict[sp.Symbol, sp.Expr] = {}
+        self._active: set[sp.Sum] = set()
+        self._infer_dims(expr, getattr(spec, "index_range", None) or {})
 
     # -- dimensions ---------------------------------------------------------------
-    def _infer_dims(self, expr: sp.Expr) -> None:
+    def _infer_dims(self, expr: sp.Expr, fallback: dict) -> None:
+        """Index ranges from the entries and sums of `expr`, then δ pairs, then `fallback`."""
+        found: list[tuple[sp.Symbol, sp.Expr]] = []
         for entry in expr.atoms(sp.Indexed):
             shape = self.shapes.get(entry.base)
             if shape is None or len(shape) != len(entry.indices):
                 raise DerivationError(f"{entry}: {entry.base} has no shape with {len(entry.indices)} indices")
-            for index, dim in zip(entry.indices, shape):
-                if isinstance(index, sp.Symbol):
-                    self.dims.setdefault(index, dim)
+            found += [(i, dim) for i, dim in zip(entry.indices, shape) if isinstance(i, sp.Symbol)]
         for total in expr.atoms(sp.Sum):
-            for var, low, high in total.limits:
-                if low != 1:
-                    raise DerivationError(f"{total}: sums must start at 1")
-                self.dims.setdefault(var, high)
-        deltas = [d for d in expr.atoms(sp.KroneckerDelta) if all(isinstance(a, sp.Symbol) for a in d.args)]
-        for _ in deltas:  # a δ_ij ties the ranges of i and j
-            for a, b in (d.args for d in deltas):
-                if a in self.dims or b in self.dims:
-                    self.dims.setdefault(a, self.dims.get(b))
+            if any(low != 1 for _, low, _ in total.limits):
+                raise DerivationError(f"{total}: sums must start at 1")
+            found += [(var, high) for var, _, high in total.limits]
+        for index, dim in found:
+            if self.dims.setdefault(index, dim) != dim:
+                raise DerivationError(f"index {index} runs over both {self.dims[index]} and {dim}")
+        pairs = [d.args for d in expr.atoms(sp.KroneckerDelta)]
+        for _ in pairs:  # δ_ij ties the ranges of i and j
+            for a, b in pairs:
+                if b in self.dims:
+                    self.dims.setdefault(a, self.dims[b])
+                if a in self.dims:
                     self.dims.setdefault(b, self.dims[a])
+        for index, dim in fallback.items():
+            self.dims.setdefault(index, dim)
 
     def size(self, index: sp.Symbol | None) -> sp.Expr:
         return sp.Integer(1) if index is None else self.dims[index]
@@ -186,13 +198,17 @@ class _Converter:
             return m.T
         raise DerivationError(f"no matrix form known for the entry {e} (rows {x}, columns {y})")
 
-    def _add(self, e: sp.Add, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
+    def _add(self, e: sp.Add, x: sp.Symbol | None, y: sp.Symbol | None, flip: bool = True) -> Piece:
         pieces = [self.conv(t, x, y) for t in e.args]
         if not any(isinstance(p, sp.MatrixExpr) for p in pieces):
             return sp.Add(*pieces)
         rows, cols = x in _free(e), y in _free(e)
-        terms = [self.broadcast(p, x, y, rows, cols) for p in pieces]
-        return sp.MatAdd(*[self._as_matrix(t) for t in terms])
+        total = sp.MatAdd(*[self._as_matrix(self.broadcast(p, x, y, rows, cols)) for p in pieces])
+        if flip and rows and cols:  # Ψᵀ − Δᵀ reads better as (Ψ − Δ)ᵀ
+            other = self._add(e, y, x, flip=False)
+            if _transposes(other) + 1 < _transposes(total):
+                return other.T
+        return total
 
     def _mul(self, e: sp.Mul, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
         factors = list(e.args)
@@ -218,7 +234,7 @@ class _Converter:
                 coeff *= p
                 continue
             groups.setdefault((p.rows != 1, p.cols != 1), []).append(p)
-        both, col, row, one = (self._hadamard(groups.get(k, [])) for k in
+        both, col, row, one = (_hadamard(groups.get(k, [])) for k in
                                ((True, True), (True, False), (False, True), (False, False)))
         if both is not None:
             m = both
@@ -241,26 +257,30 @@ class _Converter:
             return coeff
         return m if coeff == 1 else coeff * m
 
-    @staticmethod
-    def _hadamard(ms: list[sp.MatrixExpr]) -> sp.MatrixExpr | None:
-        if not ms:
-            return None
-        return ms[0] if len(ms) == 1 else sp.HadamardProduct(*ms)
-
     def _sum(self, e: sp.Sum, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
-        e = _tighten(e)
-        if not isinstance(e, sp.Sum):
-            return self.conv(e, x, y)
-        b = e.limits[0][0]
+        tight = _tighten(e)
+        if tight != e:
+            return self.conv(tight, x, y)
+        if e in self._active:
+            raise DerivationError(f"{e}: no order of the sums gives a matrix form")
+        self._active.add(e)
+        try:
+            return self._contract(e, x, y)
+        finally:
+            self._active.discard(e)
+
+    def _contract(self, e: sp.Sum, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
+        """Σ_b over the outermost limit b of `e` as a product of matrices."""
+        b, _, size = e.limits[-1]
         if b in (x, y):
             raise DerivationError(f"{e}: the summation index {b} is also a free index")
-        body = sp.Mul(*[_tighten(f) if isinstance(f, sp.Sum) else f for f in sp.Mul.make_args(e.function)])
-        factors = list(sp.Mul.make_args(body))
+        body = e.function if len(e.limits) == 1 else sp.Sum(e.function, *e.limits[:-1])
+        factors = [_tighten(f) if isinstance(f, sp.Sum) else f for f in sp.Mul.make_args(body)]
+        factors = list(sp.Mul.make_args(sp.Mul(*factors)))
         for f in factors:  # Σ_b δ_bt f(b) = f(t)
             if isinstance(f, sp.KroneckerDelta) and b in f.args and len(set(f.args)) == 2:
                 other = [a for a in f.args if a != b][0]
                 return self.conv(sp.Mul(*[g for g in factors if g is not f]).subs(b, other), x, y)
-        size = self.size(b)
         outer = [f for f in factors if b not in _free(f)]
         left = [f for f in factors if b in _free(f) and x in _free(f)]
         right = [f for f in factors if b in _free(f) and y in _free(f)]
