@@ -19,7 +19,7 @@ from .errors import DerivationError
 from .expand import instantiate
 from .indices import PREFERRED, fresh_index, freshen_bound, names_in, rename_bound_nicely
 from .rules import RULES, Rule, rule_for
-from .spec import D, Part, Spec
+from .spec import Assumption, D, Part, Spec
 from .sums import collapse_kronecker, pull_constants
 from .tidy import domain_conditions, tidy
 
@@ -40,7 +40,7 @@ class Derivation:
     target: sp.Expr
     steps: tuple[Step, ...]
     answer: sp.Expr
-    assumptions: tuple[str, ...]
+    assumptions: tuple[Assumption, ...]
     domain: tuple[sp.Expr, ...]  # expressions that must be nonzero (or positive, for logs)
     citations: tuple[str, ...] = ()
 
@@ -64,7 +64,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
     step_citations: list[str] = field(default_factory=list)
-    inherited: list[str] = field(default_factory=list)
+    inherited: list = field(default_factory=list)
     _depends: dict = field(default_factory=dict)
 
     # -- bookkeeping ---------------------------------------------------------
@@ -195,7 +195,7 @@ def _expand_pass(expr: sp.Expr, ctx: Context) -> sp.Expr:
     return replaced
 
 
-def _stages(ctx: Context, assumptions: list[str]):
+def _stages(ctx: Context, assumptions: list):
     spec = ctx.spec
     return (
         ("Kronecker collapse", "Σ_k δ_jk f_k = f_j", collapse_kronecker),
@@ -243,7 +243,7 @@ def _derive(spec: Spec, part: Part) -> Derivation:
     ctx = Context(spec, part)
     steps: list[Step] = []
     expr = part.target
-    assumptions: list[str] = []
+    assumptions: list[Assumption] = []
     # Base, scalar and function names are never reused as index letters.
     spec_names = {str(k) for k in spec.names if k not in spec.index_range}
 

@@ -171,8 +171,8 @@ def apply_assumptions(expr: sp.Expr, spec: Spec, used: list) -> sp.Expr:
             if isinstance(e, sp.Sum) or e == assumption.lhs:
                 found = _match(e, pattern)
                 if found is not None and all(w in found for w in wilds.values()):
-                    if assumption.text not in used:
-                        used.append(assumption.text)
+                    if assumption not in used:
+                        used.append(assumption)
                     return assumption.rhs.xreplace({p: found[wilds[p]] for p in assumption.params})
             return e
 
