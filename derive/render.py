@@ -231,3 +231,113 @@ def tex(expr: sp.Expr, spec: Spec) -> str:
 
 def text(expr: sp.Expr, spec: Spec) -> str:
     return TextPrinter(spec).doprint(expr).replace("**", "^")
+
+
+class MatrixTexPrinter(LatexPrinter):
+    """Matrix forms: diag(σ) − σσᵀ, A_2ᵀ(Ψ − Δ)/N, 𝟏, ⊙."""
+
+    printmethod = "_derive_matrix_tex"
+
+    def __init__(self, spec: Spec):
+        super().__init__({"mul_symbol": None})
+        self.spec = spec
+        self.by_label = {str(k.label): v for k, v in spec.names.items() if isinstance(k, sp.IndexedBase)}
+
+    def _print_MatrixSymbol(self, expr):
+        name = self.by_label.get(expr.name)
+        return name.latex if name else super()._print_MatrixSymbol(expr)
+
+    def _print_Transpose(self, expr):
+        inner = self._print(expr.arg)
+        if not isinstance(expr.arg, sp.MatrixSymbol):
+            inner = rf"\left({inner}\right)"
+        return rf"{inner}^{{\top}}"
+
+    def _print_DiagMatrix(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        func = expr.function
+        body = func.expr if isinstance(func, sp.Lambda) else func
+        head = body.func if isinstance(body, sp.Function) else func
+        name = self.spec.names.get(head)
+        label = name.latex if name else self._print(head)
+        return rf"{label}\left({self._print(expr.expr)}\right)"
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = self.spec.names.get(expr)
+        return name.latex if name else super()._print_Symbol(expr)
+
+
+class MatrixTextPrinter(StrPrinter):
+    printmethod = "_derive_matrix_text"
+
+    def __init__(self, spec: Spec):
+        super().__init__()
+        self.spec = spec
+        self.by_label = {str(k.label): v for k, v in spec.names.items() if isinstance(k, sp.IndexedBase)}
+
+    def _print_MatrixSymbol(self, expr):
+        name = self.by_label.get(expr.name)
+        return name.text if name else expr.name
+
+    def _print_Symbol(self, expr):
+        name = self.spec.names.get(expr)
+        return name.text if name else expr.name
+
+    def _print_Transpose(self, expr):
+        inner = self._print(expr.arg)
+        return f"{inner}^T" if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})^T"
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_OneMatrix(self, expr):
+        return "1"
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_HadamardProduct(self, expr):
+        return " ⊙ ".join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_MatMul(self, expr):
+        coeff, matrices = expr.as_coeff_matrices()
+        body = " ".join(self.parenthesize(a, 50) for a in matrices)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return f"-{body}"
+        return f"{self.parenthesize(coeff, 50)} {body}"
+
+    def _print_MatAdd(self, expr):
+        terms = sorted(expr.args, key=lambda t: str(self._print(t)).startswith("-"))
+        out = self._print(terms[0])
+        for term in terms[1:]:
+            printed = self._print(term)
+            out += f" - {printed[1:]}" if printed.startswith("-") else f" + {printed}"
+        return out
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        func = expr.function
+        body = func.expr if isinstance(func, sp.Lambda) else func
+        head = body.func if isinstance(body, sp.Function) else func
+        name = self.spec.names.get(head)
+        return f"{name.text if name else head}({self._print(expr.expr)})"
+
+
+def matrix_tex(form, spec: Spec) -> str:
+    return MatrixTexPrinter(spec).doprint(form)
+
+
+def matrix_text(form, spec: Spec) -> str:
+    return MatrixTextPrinter(spec).doprint(form).replace("**", "^")

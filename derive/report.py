@@ -1,11 +1,9 @@
 """Derivations as plain data: what templates render, `--json` prints and the cache keeps."""
 from __future__ import annotations
 
-import sympy as sp
-
 from . import registry
 from .engine import Derivation, derive
-from .render import tex, text
+from .render import matrix_tex, matrix_text, tex, text
 
 
 def _assumption(a, spec) -> dict:
@@ -19,7 +17,7 @@ def _matrix(derivation: Derivation):
 
     spec = derivation.spec
     form = to_matrix(derivation.answer, derivation.part.free, spec)
-    return sp.latex(form), sp.sstr(form)
+    return matrix_tex(form, spec), matrix_text(form, spec)
 
 
 def part_report(derivation: Derivation) -> dict:

@@ -1,0 +1,85 @@
+"""Rendered LaTeX: golden files per problem, matrix forms equal to index forms, pdflatex compiles it.
+
+Regenerate the golden files with `pytest --regenerate-golden` and review the diff.
+"""
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from derive import registry
+from derive.engine import derive
+from derive.matrix import to_matrix
+from derive.numeric import Evaluator, random_point
+from derive.report import problem_report
+from derive.templating import render
+
+GOLDEN = Path(__file__).parent / "golden"
+IDS = registry.ids()
+
+
+def latex_of(problem_id: str) -> str:
+    return render("problem.tex.j2", problem=problem_report(problem_id))
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_latex_matches_golden(problem_id, regenerate_golden):
+    path = GOLDEN / f"{problem_id}.tex"
+    current = latex_of(problem_id)
+    if regenerate_golden:
+        path.write_text(current, encoding="utf-8")
+    assert path.is_file(), f"no golden file: run pytest --regenerate-golden and review {path}"
+    assert current == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_latex_has_no_template_leftovers(problem_id):
+    text = latex_of(problem_id)
+    assert r"\VAR{" not in text and r"\BLOCK{" not in text and "None" not in text
+
+
+MATRIX_PARTS = [(s.id, p.id) for s in registry.all_specs() for p in s.parts if p.matrix]
+
+
+@pytest.mark.parametrize("problem_id,part_id", MATRIX_PARTS, ids=[f"{a}/{b}" for a, b in MATRIX_PARTS])
+def test_matrix_form_equals_index_form_entry_by_entry(problem_id, part_id):
+    spec = registry.load(problem_id)
+    derivation = derive(spec, part_id)
+    form = to_matrix(derivation.answer, derivation.part.free, spec)
+    rng = random.Random(part_id)
+    for _ in range(2):
+        point = random_point(spec, derivation.part.free, rng, tie=False)
+        evaluator = Evaluator(spec, point)
+        concrete = form.xreplace(point.sizes)
+        entries = {}
+        for symbol in concrete.atoms(sp.MatrixSymbol):
+            base = next(b for b in spec.shapes if str(getattr(b, "label", b)) == symbol.name)
+            rows, cols = symbol.shape
+            entries[symbol] = sp.Matrix(rows, cols, lambda r, c: evaluator.value(
+                base[(r + 1, c + 1)] if len(spec.shapes[base]) == 2 else base[r + 1]))
+        scalars = {s: evaluator.value(s) for s in concrete.free_symbols if s in spec.shapes or s in spec.definitions}
+        explicit = concrete.xreplace(scalars).subs(entries).doit().as_explicit()
+        explicit = evaluator._functions(explicit)
+        free = derivation.part.free
+        sizes = [point.sizes[spec.index_range[i]] for i in free]
+        for r in range(sizes[0]):
+            for c in range(sizes[1] if len(free) == 2 else 1):
+                point.indices = dict(zip(free, (r + 1, c + 1)))
+                index_value = Evaluator(spec, point).value(derivation.answer)
+                assert abs(complex(sp.N(explicit[r, c])) - complex(index_value)) < 1e-12
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex (texlive-latex-base)")
+def test_every_problem_compiles_with_pdflatex(tmp_path):
+    bodies = [latex_of(problem_id) for problem_id in IDS]
+    source = tmp_path / "all.tex"
+    source.write_text(render("standalone.tex.j2", bodies=bodies), encoding="utf-8")
+    result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert (tmp_path / "all.pdf").stat().st_size > 0
