@@ -135,7 +135,7 @@ def fold_function_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
 # -- literal copies of definitions -----------------------------------------------
 def refold_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
     patterns = []
-    for key, definition in spec.definitions.items():
+    for definition in spec.definitions.values():
         body = definition.body
         if isinstance(body, (sp.Indexed, sp.Symbol)) or _quotient_shape(definition):
             continue

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sympy as sp
+from sympy.core.function import UndefinedFunction
 
 from .spec import D, Spec
-from sympy.core.function import UndefinedFunction
 
 PRECISION = 40
 CONCRETE_FUNCTIONS = {

@@ -11,7 +11,7 @@ import difflib
 import importlib.util
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import SpecError, UnknownProblem
@@ -100,7 +100,7 @@ def check_part(problem_id: str, part_id: str | None) -> str:
     return part_id
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(problem_id: str):
     """Execute one spec file and return its `Spec` (validated)."""
     h = header(problem_id)

@@ -14,7 +14,7 @@ from sympy.core.function import UndefinedFunction
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .spec import D, Spec
+from .spec import Spec
 
 
 def _indices(indices, printer) -> str:

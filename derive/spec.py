@@ -8,8 +8,8 @@ LaTeX of a derivation: the engine derives those from the definitions.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import sympy as sp
 

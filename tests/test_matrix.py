@@ -16,6 +16,7 @@ from sympy import KroneckerDelta, Sum
 from derive.errors import DerivationError
 from derive.matrix import to_matrix
 
+
 def dim(name: str) -> sp.Symbol:
     return sp.Symbol(name, integer=True, positive=True)
 
