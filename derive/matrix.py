@@ -208,7 +208,7 @@ class _Converter:
         if flip and rows and cols:  # Ψᵀ − Δᵀ reads better as (Ψ − Δ)ᵀ
             other = self._add(e, y, x, flip=False)
             if _transposes(other) + 1 < _transposes(total):
-                return other.T
+                return Transpose(other)
         return total
 
     def _mul(self, e: sp.Mul, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:

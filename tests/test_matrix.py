@@ -136,7 +136,11 @@ def test_sum_of_a_three_index_sum_distributes() -> None:
 
 def test_unknown_term_raises() -> None:
     with pytest.raises(DerivationError, match="no matrix form"):
-        to_matrix(W2[jj, jj] * sigma[i], (i, jj), SPEC)
+        to_matrix(Psi[nn, 1] * sigma[i], (i, nn), SPEC)
+    with pytest.raises(DerivationError, match="no matrix form"):
+        to_matrix(sp.atan2(sigma[i], sigma[j]), (i, j), SPEC)
+    with pytest.raises(DerivationError, match="runs over both"):
+        to_matrix(W2[jj, jj], (jj,), SPEC)
     with pytest.raises(DerivationError, match="three indices"):
         to_matrix(Sum(sp.exp(A2[nn, jj] + Psi[nn, kk]), (nn, 1, N)), (jj, kk), SPEC)
     with pytest.raises(DerivationError, match="free indices"):
