@@ -45,9 +45,11 @@ def main() -> None:
         print(f"{label:46s}{t * 1000:8.0f} ms ({probe})")
     subprocess.run(derive + ["softmax-jacobian", "--latex"], check=True, capture_output=True, env=env, cwd=ROOT)
     warm = wall(derive + ["softmax-jacobian", "--latex"], env)
-    print(f"derive softmax-jacobian --latex (cache warm)  {warm * 1000:8.0f} ms = {warm / sympy_import:.2f}x import sympy")
+    ratio = warm / sympy_import
+    print(f"derive softmax-jacobian --latex (cache warm)  {warm * 1000:8.0f} ms = {ratio:.2f}x import sympy")
     cold = wall(derive + ["softmax-jacobian", "--latex", "--no-cache"], env, repeat=3)
-    print(f"derive softmax-jacobian --latex --no-cache    {cold * 1000:8.0f} ms = {cold / sympy_import:.2f}x import sympy")
+    ratio = cold / sympy_import
+    print(f"derive softmax-jacobian --latex --no-cache    {cold * 1000:8.0f} ms = {ratio:.2f}x import sympy")
     code = ("import time; t=time.perf_counter()\n"
             "from derive import registry; from derive.engine import derive\n"
             "n=0\n"
