@@ -180,7 +180,8 @@ class Context:
 def _expand_pass(expr: sp.Expr, ctx: Context) -> sp.Expr:
     def settle(e: sp.Expr) -> sp.Expr:
         for _ in range(100):
-            pending = [n for n in e.atoms(D) if any(r.trivial and r.applies(n, ctx) for r in RULES)]
+            pending = [n for n in sorted(e.atoms(D), key=sp.default_sort_key)
+                       if any(r.trivial and r.applies(n, ctx) for r in RULES)]
             if not pending:
                 return e
             e = e.xreplace({n: _apply(n) for n in pending})
@@ -191,7 +192,9 @@ def _expand_pass(expr: sp.Expr, ctx: Context) -> sp.Expr:
         ctx.record(rule)
         return rule.apply(node, ctx)
 
-    replaced = expr.xreplace({node: settle(_apply(node)) for node in expr.atoms(D)})
+    # Sorted: rule names and fresh index letters must not depend on hash order.
+    nodes = sorted(expr.atoms(D), key=sp.default_sort_key)
+    replaced = expr.xreplace({node: settle(_apply(node)) for node in nodes})
     return replaced
 
 

@@ -117,7 +117,7 @@ def fold_function_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
             continue
         arguments = {e.args[0] if e.args[0].could_extract_minus_sign() is False else -e.args[0]
                      for e in expr.atoms(sp.exp)}
-        for u in arguments:
+        for u in sorted(arguments, key=sp.default_sort_key):
             w, value = sp.Dummy("w", positive=True), sp.Dummy("T")
             in_w = _generator_form(expr, u, w)
             body_w = _generator_form(info.body(u), u, w)

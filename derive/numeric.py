@@ -59,7 +59,8 @@ def _sample(kind: str, shape: tuple, rng: random.Random) -> dict:
 
 def random_point(spec: Spec, free, rng: random.Random, tie: bool, generic: str = "tanh") -> Point:
     """A point; with `tie`, free indices of the same range take the same value (i = j)."""
-    sizes = {dim: rng.randint(2, 3) for dim in set(spec.index_range.values())}
+    dims = sorted(set(spec.index_range.values()), key=str)
+    sizes = {dim: rng.randint(2, 3) for dim in dims}
     for shape in spec.shapes.values():
         for dim in shape:
             sizes.setdefault(dim, rng.randint(2, 3))

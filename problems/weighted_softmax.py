@@ -11,18 +11,16 @@ SPEC = Spec(
                r"In the two-layer net $a_1 = W_1 x$, $o_1 = \operatorname{sigmoid}(a_1)$, $a_2 = W_2 o_1$, "
                r"$\hat y = \sum_i \sigma_i(a_2)\, a_{2,i}$ and $\ell = \frac12(\hat y - y)^2$. No biases."),
 )
-n = SPEC.dim("n")
 k = SPEC.dim("k")
 h = SPEC.dim("h")
 d = SPEC.dim("d")
-i_, j_, m_ = SPEC.indices("i j m", range=n)
-(i,) = SPEC.indices("i", range=k)
+i, m_ = SPEC.indices("i m", range=k)
 (j,) = SPEC.indices("j", range=h)
 (l,) = SPEC.indices("l", range=d)
 sigmoid = SPEC.function("sigmoid", lambda z: 1 / (1 + exp(-z)), latex=r"\operatorname{sigmoid}",
                         text="sigmoid", aliases=("sigmoid",))
-a = SPEC.tensor("a", n)
-sigma = SPEC.tensor("sigma", n, latex=r"\sigma", text="σ", aliases=("σ", "sigma", "softmax(a)"))
+a = SPEC.tensor("a", k)
+sigma = SPEC.tensor("sigma", k, latex=r"\sigma", text="σ", aliases=("σ", "sigma", "softmax(a)"))
 o = SPEC.scalar("o")
 x = SPEC.tensor("x", d)
 W1 = SPEC.tensor("W1", h, d, latex="W_1", aliases=("W_1", "W^{(1)}"))
@@ -34,8 +32,8 @@ s = SPEC.tensor("s", k, latex=r"\sigma", text="σ", aliases=("σ", "sigma", "sof
 yhat = SPEC.scalar("yhat", latex=r"\hat{y}", text="ŷ", aliases=("ŷ", "y_hat", "yhat", r"\hat{y}"))
 y = SPEC.scalar("y")
 ell = SPEC.scalar("ell", latex=r"\ell", text="ℓ", aliases=("l", "ℓ", "loss"))
-SPEC.define(sigma[i_], exp(a[i_]) / Sum(exp(a[m_]), (m_, 1, n)))
-SPEC.define(o, Sum(sigma[j_] * a[j_], (j_, 1, n)))
+SPEC.define(sigma[i], exp(a[i]) / Sum(exp(a[m_]), (m_, 1, k)))
+SPEC.define(o, Sum(sigma[m_] * a[m_], (m_, 1, k)))
 SPEC.define(a1[j], Sum(W1[j, l] * x[l], (l, 1, d)))
 SPEC.define(o1[j], sigmoid(a1[j]))
 SPEC.define(a2[i], Sum(W2[i, j] * o1[j], (j, 1, h)))
@@ -47,11 +45,11 @@ g = s[i] * (1 + a2[i] - yhat)
 SPEC.part(
     "gradient",
     r"Find $\partial o / \partial a_i$.",
-    target=D(o, a[i_]),
-    reference=sigma[i_] * (1 + a[i_] - o),
-    free=(i_,),
-    mistakes=[(sigma[i_] * (a[i_] - o), "the σ_i term from ∂a_j/∂a_i is missing"),
-              (sigma[i_] * (1 - sigma[i_]), "the softmax Jacobian's diagonal is not ∂o/∂a_i")],
+    target=D(o, a[i]),
+    reference=sigma[i] * (1 + a[i] - o),
+    free=(i,),
+    mistakes=[(sigma[i] * (a[i] - o), "the σ_i term from ∂a_j/∂a_i is missing"),
+              (sigma[i] * (1 - sigma[i]), "the softmax Jacobian's diagonal is not ∂o/∂a_i")],
 )
 SPEC.part(
     "dW2",
