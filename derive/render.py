@@ -51,7 +51,21 @@ def _split_mul(expr: sp.Mul):
     return sign, numer, denom
 
 
-class TexPrinter(LatexPrinter):
+class _DifferenceFirst:
+    """Sums printed positive terms first, with a minus sign, not + (-1)·x."""
+
+    def _print_Add(self, expr, order=None):
+        terms = _ordered_terms(expr, self)
+        out = self._print(terms[0])
+        for term in terms[1:]:
+            if term.could_extract_minus_sign():
+                out += " - " + self.parenthesize(-term, 40)
+            else:
+                out += " + " + self.parenthesize(term, 40)
+        return out
+
+
+class TexPrinter(_DifferenceFirst, LatexPrinter):
     printmethod = "_derive_tex"
 
     def __init__(self, spec: Spec):
@@ -88,16 +102,6 @@ class TexPrinter(LatexPrinter):
         body = expr.function
         inner = self._print(body)
         return out + (rf"\left({inner}\right)" if body.is_Add else inner)
-
-    def _print_Add(self, expr, order=None):
-        terms = _ordered_terms(expr, self)
-        out = self._print(terms[0])
-        for term in terms[1:]:
-            if term.could_extract_minus_sign():
-                out += " - " + self.parenthesize(-term, 40)
-            else:
-                out += " + " + self.parenthesize(term, 40)
-        return out
 
     def _product(self, factors) -> str:
         if not factors:
@@ -140,7 +144,7 @@ class TexPrinter(LatexPrinter):
         return super()._print_Function(expr, exp)
 
 
-class TextPrinter(StrPrinter):
+class TextPrinter(_DifferenceFirst, StrPrinter):
     printmethod = "_derive_text"
 
     def __init__(self, spec: Spec):
@@ -172,16 +176,6 @@ class TextPrinter(StrPrinter):
         body = expr.function
         inner = self._print(body)
         return out + (f"({inner})" if body.is_Add else inner)
-
-    def _print_Add(self, expr, order=None):
-        terms = _ordered_terms(expr, self)
-        out = self._print(terms[0])
-        for term in terms[1:]:
-            if term.could_extract_minus_sign():
-                out += " - " + self.parenthesize(-term, 40)
-            else:
-                out += " + " + self.parenthesize(term, 40)
-        return out
 
     def _product(self, factors) -> str:
         if not factors:
