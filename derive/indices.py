@@ -79,21 +79,6 @@ def canonical_bound(expr: sp.Expr) -> sp.Expr:
     return visit(expr, 0) if expr.has(sp.Sum) else expr
 
 
-def alpha_equal(a: sp.Expr, b: sp.Expr) -> bool:
-    """Structural equality up to the names of bound indices."""
-    return a == b or canonical_bound(a) == canonical_bound(b)
-
-
-def bound_indices(expr: sp.Basic) -> set[sp.Symbol]:
-    return {var for s in sums_in(expr) for var, _, _ in s.limits}
-
-
-def free_indices(expr: sp.Basic, index_symbols) -> list[sp.Symbol]:
-    """The free index symbols of `expr`, in the order of `index_symbols`."""
-    free = expr.free_symbols
-    return [s for s in index_symbols if s in free]
-
-
 def rename_bound_nicely(expr: sp.Expr, avoid: set[str], by_range: dict | None = None) -> sp.Expr:
     """Give bound indices the first preferred letters not used free (for display).
 

@@ -198,7 +198,3 @@ class Spec:
     def derivative(self, func):
         """The generic derivative φ' of a generic function φ (for references)."""
         return self.functions[func].derivative
-
-    def definition_of(self, expr: sp.Expr) -> Definition | None:
-        key = expr.base if isinstance(expr, sp.Indexed) else expr
-        return self.definitions.get(key)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.traversal import bottom_up
 
-from .indices import canonical_bound
-
 
 def _delta_partner(factor: sp.Expr, var: sp.Symbol):
     """The index a Kronecker delta pairs `var` with, if `factor` is such a delta."""
@@ -149,7 +147,3 @@ def map_sum_bodies(expr: sp.Expr, fn) -> sp.Expr:
         return e
 
     return fn(bottom_up(expr, visit))
-
-
-def same_sum(a: sp.Expr, b: sp.Expr) -> bool:
-    return canonical_bound(a) == canonical_bound(b)
