@@ -7,7 +7,7 @@ indices `(l, j)` is turned into a SymPy matrix expression (`X.T*G`) whose
 `MatrixSymbol("v", n, 1)`; all vectors are columns, a result with one free
 index is a column.
 
-The converter works on "pieces": `_conv(e, x, y)` returns a matrix whose rows
+The converter works on "pieces": `conv(e, x, y)` returns a matrix whose rows
 run over index `x` and columns over index `y`, but only along the indices `e`
 actually carries (a piece free of `y` is a column, free of both a 1×1 matrix),
 or a plain scalar when `e` holds no entry at all. Its rules:
@@ -19,7 +19,10 @@ or a plain scalar when `e` holds no entry at all. Its rules:
   each combined by Hadamard product, then as `diag(r) M diag(c)` or `r cᵀ`;
 * `Sum_b` of a product contracts `b`: `L diag(g) R` with `L` the factors on
   (x, b), `R` those on (b, y) and `g` those on b alone (ones where missing);
-* `f(entry)` → `f` applied elementwise, `entry**p` → Hadamard power.
+  factors free of `b` move out, `Σ_b δ_bt f` is `f(t)`, and a factor on
+  (x, b, y) is distributed (a sum of terms) or swapped with `Σ_b` (a sum);
+* `f(entry)` → `f` applied elementwise, `entry**p` → Hadamard power;
+* a sum of transposes `Ψᵀ − Δᵀ` is written `(Ψ − Δ)ᵀ`.
 
 Anything else raises `DerivationError`. Results support `.as_explicit()` once
 the dimension symbols are replaced by integers.
@@ -50,15 +53,12 @@ def to_matrix(expr: sp.Expr, free: tuple[sp.Symbol, ...], spec: Any) -> sp.Matri
     if len(free) not in (1, 2):
         raise DerivationError(f"a matrix form needs one or two free indices, not {len(free)}")
     row, col = free[0], (free[1] if len(free) == 2 else None)
-    conv = _Converter(expr, spec)
-    extra = _free(expr) - set(free)
-    if extra:
+    if extra := _free(expr) - set(free):
         raise DerivationError(f"{expr} has free indices {sorted(map(str, extra))} beyond {free}")
-    for index in free:
-        if index not in conv.dims:
-            raise DerivationError(f"the range of index {index} is unknown")
-    piece = conv.broadcast(conv.conv(expr, row, col), row, col, True, col is not None)
-    return piece
+    conv = _Converter(expr, spec)
+    if unknown := [str(index) for index in free if index not in conv.dims]:
+        raise DerivationError(f"the range of index {', '.join(unknown)} is unknown")
+    return conv.broadcast(conv.conv(expr, row, col), row, col, True, col is not None)
 
 
 def _free(e: sp.Basic) -> set[sp.Symbol]:
@@ -67,17 +67,9 @@ def _free(e: sp.Basic) -> set[sp.Symbol]:
         return {i for i in e.indices if isinstance(i, sp.Symbol)}
     if isinstance(e, sp.KroneckerDelta):
         return {i for i in e.args if isinstance(i, sp.Symbol)}
-    if isinstance(e, sp.Sum):
-        found = _free(e.function)
-        for var, *bounds in e.limits:
-            found.discard(var)
-            for bound in bounds:
-                found |= _free(bound)
-        return found
-    found: set[sp.Symbol] = set()
-    for arg in e.args:
-        found |= _free(arg)
-    return found
+    if isinstance(e, sp.Sum):  # the limits' bounds are dimensions, not indices
+        return _free(e.function) - {limit[0] for limit in e.limits}
+    return set().union(*map(_free, e.args))
 
 
 def _tighten(e: sp.Sum) -> sp.Expr:
@@ -93,6 +85,11 @@ def _transposes(m: sp.Basic) -> int:
     return sum(isinstance(a, Transpose) for a in sp.preorder_traversal(m))
 
 
+def _mm(*factors: Any) -> sp.MatrixExpr:
+    """A matrix product that keeps a transposed sum (Ψ − Δ)ᵀ whole."""
+    return sp.MatMul(*factors, evaluate=not any(isinstance(f, Transpose) for f in factors))
+
+
 def _hadamard(ms: list[sp.MatrixExpr]) -> sp.MatrixExpr | None:
     return None if not ms else ms[0] if len(ms) == 1 else sp.HadamardProduct(*ms)
 
@@ -102,8 +99,7 @@ def _has_entry(e: sp.Basic) -> bool:
 
 
 def _is_delta(e: sp.Basic, x: sp.Symbol | None, y: sp.Symbol | None) -> bool:
-    return isinstance(e, sp.KroneckerDelta) and x is not None and y is not None \
-        and set(e.args) == {x, y}
+    return isinstance(e, sp.KroneckerDelta) and None not in (x, y) and set(e.args) == {x, y}
 
 
 class _Converter:
@@ -113,7 +109,6 @@ class _Converter:
         self._active: set[sp.Sum] = set()
         self._infer_dims(expr, getattr(spec, "index_range", None) or {})
 
-    # -- dimensions ---------------------------------------------------------------
     def _infer_dims(self, expr: sp.Expr, fallback: dict) -> None:
         """Index ranges from the entries and sums of `expr`, then δ pairs, then `fallback`."""
         found: list[tuple[sp.Symbol, sp.Expr]] = []
@@ -146,21 +141,18 @@ class _Converter:
         shape = self.shapes[base]
         return sp.MatrixSymbol(str(base.label), shape[0], shape[1] if len(shape) == 2 else 1)
 
-    # -- broadcasting ---------------------------------------------------------------
     def broadcast(self, p: Piece, x: sp.Symbol | None, y: sp.Symbol | None,
                   rows: bool, cols: bool) -> Piece:
         """`p` stretched with ones to span the rows of `x` (if `rows`) and columns of `y` (if `cols`)."""
         if not isinstance(p, sp.MatrixExpr):
-            if not rows and not cols:
-                return p
-            return p * sp.OneMatrix(self.size(x) if rows else 1, self.size(y) if cols else 1)
+            shape = (self.size(x) if rows else 1, self.size(y) if cols else 1)
+            return p if not (rows or cols) else p * sp.OneMatrix(*shape)
         if rows and p.rows == 1 and self.size(x) != 1:
             p = sp.OneMatrix(self.size(x), 1) * p
         if cols and p.cols == 1 and self.size(y) != 1:
             p = p * sp.OneMatrix(1, self.size(y))
         return p
 
-    # -- conversion -----------------------------------------------------------------
     def conv(self, e: sp.Expr, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
         """A piece whose (x, y) entry is `e`; rows/columns only along the indices `e` carries."""
         if not _has_entry(e):
@@ -180,8 +172,7 @@ class _Converter:
         if isinstance(e, sp.Pow) and not _has_entry(e.exp):
             return sp.HadamardPower(self._as_matrix(self.conv(e.base, x, y)), e.exp)
         if isinstance(e, sp.Function) and len(e.args) == 1:
-            z = sp.Dummy("z")
-            inner = self._as_matrix(self.conv(e.args[0], x, y))
+            inner, z = self._as_matrix(self.conv(e.args[0], x, y)), sp.Dummy("z")
             return ElementwiseApplyFunction(sp.Lambda(z, e.func(z)), inner)
         raise DerivationError(f"no matrix form known for the term {e}")
 
@@ -191,12 +182,10 @@ class _Converter:
     def _entry(self, e: sp.Indexed, x: sp.Symbol | None, y: sp.Symbol | None) -> sp.MatrixExpr:
         m = self.matrix(e.base)
         idx = tuple(e.indices)
-        if len(idx) == 1:
+        if len(idx) == 1 and idx[0] in {x, y} - {None}:
             return m if idx[0] == x else m.T
-        if idx == (x, y):
-            return m
-        if idx == (y, x):
-            return m.T
+        if len(idx) == 2 and idx in ((x, y), (y, x)):
+            return m if idx == (x, y) else m.T
         raise DerivationError(f"no matrix form known for the entry {e} (rows {x}, columns {y})")
 
     def _add(self, e: sp.Add, x: sp.Symbol | None, y: sp.Symbol | None, flip: bool = True) -> Piece:
@@ -231,18 +220,15 @@ class _Converter:
         coeff: sp.Expr = sp.Integer(1)
         groups: dict[tuple[bool, bool], list[sp.MatrixExpr]] = {}
         for p in pieces:
-            if not isinstance(p, sp.MatrixExpr):
+            if isinstance(p, sp.MatrixExpr):
+                groups.setdefault((p.rows != 1, p.cols != 1), []).append(p)
+            else:
                 coeff *= p
-                continue
-            groups.setdefault((p.rows != 1, p.cols != 1), []).append(p)
         both, col, row, one = (_hadamard(groups.get(k, [])) for k in
                                ((True, True), (True, False), (False, True), (False, False)))
         if both is not None:
-            m = both
-            if col is not None:
-                m = DiagMatrix(col) * m
-            if row is not None:
-                m = m * DiagMatrix(row)
+            m = both if col is None else DiagMatrix(col) * both
+            m = m if row is None else m * DiagMatrix(row)
         elif col is not None and row is not None:
             m = col * row
         else:
@@ -254,9 +240,7 @@ class _Converter:
                 m = one * m
             else:
                 m = sp.HadamardProduct(m, self.broadcast(one, x, y, True, True))
-        if m is None:
-            return coeff
-        return m if coeff == 1 else coeff * m
+        return coeff if m is None else m if coeff == 1 else _mm(coeff, m)
 
     def _sum(self, e: sp.Sum, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
         tight = _tighten(e)
@@ -304,11 +288,11 @@ class _Converter:
         lhs = self._as_matrix(self.conv(sp.Mul(*left), x, b)) if left else None
         rhs = self._as_matrix(self.conv(sp.Mul(*right), b, y)) if right else None
         if lhs is not None and rhs is not None:
-            prod = lhs * DiagMatrix(mid) * rhs if mid is not None else lhs * rhs
+            prod = _mm(lhs, DiagMatrix(mid), rhs) if mid is not None else _mm(lhs, rhs)
         elif lhs is not None:
-            prod = lhs * (mid if mid is not None else sp.OneMatrix(size, 1))
+            prod = _mm(lhs, mid if mid is not None else sp.OneMatrix(size, 1))
         elif rhs is not None:
-            prod = (mid.T if mid is not None else sp.OneMatrix(1, size)) * rhs
+            prod = _mm(mid.T if mid is not None else sp.OneMatrix(1, size), rhs)
         elif mid is not None:
             prod = sp.OneMatrix(1, size) * mid
         else:

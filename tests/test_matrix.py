@@ -15,6 +15,7 @@ from sympy import KroneckerDelta, Sum
 
 from derive.errors import DerivationError
 from derive.matrix import to_matrix
+from derive.registry import all_specs, load
 
 
 def dim(name: str) -> sp.Symbol:
@@ -23,7 +24,7 @@ def dim(name: str) -> sp.Symbol:
 
 n, N, K, h, d, k = (dim(s) for s in ("n", "N", "K", "h", "d", "k"))
 SIZES = {n: 3, N: 2, K: 3, h: 2, d: 4, k: 3}
-i, j, l, m, r = sp.symbols("i j l m r", integer=True)
+i, j, l = sp.symbols("i j l", integer=True)
 lam = sp.Symbol("lambda", real=True, positive=True)
 yhat, y = sp.symbols("yhat y", real=True)
 phi_prime = sp.Function("phi_prime")
@@ -74,30 +75,41 @@ def rational(rng: random.Random) -> sp.Rational:
     return sp.Rational(rng.randint(-9, 9), rng.randint(1, 7))
 
 
-def check(expr: sp.Expr, free: tuple, mexpr: sp.MatrixExpr, seed: int = 0) -> None:
+def check(expr: sp.Expr, free: tuple, mexpr: sp.MatrixExpr, seed: int = 0, shapes: dict | None = None,
+          sizes: dict | None = None, funcs: dict | None = None) -> None:
     """Compare every entry of `mexpr` exactly with `expr` at random rational values."""
+    shapes = SHAPES if shapes is None else shapes
+    sizes = SIZES if sizes is None else sizes
+    funcs = {phi_prime: sp.cos} if funcs is None else funcs
     rng = random.Random(seed)
     values: dict = {}
-    for base, shape in SHAPES.items():
+    for base, shape in shapes.items():
         if shape == ():
             values[base] = rational(rng)
         else:
-            rows_, cols_ = [SIZES[dim_] for dim_ in shape] + [1] * (2 - len(shape))
+            rows_, cols_ = [sizes[dim_] for dim_ in shape] + [1] * (2 - len(shape))
             values[base] = sp.ImmutableMatrix(rows_, cols_, lambda *_: rational(rng))
-    scalars = {b: val for b, val in values.items() if SHAPES[b] == ()}
+    scalars = {b: val for b, val in values.items() if shapes[b] == ()}
     matrices = {sp.MatrixSymbol(str(b.label), *val.shape): val
-                for b, val in values.items() if SHAPES[b] != ()}
-    explicit = mexpr.subs(SIZES).replace(phi_prime, sp.cos).subs(matrices).subs(scalars).as_explicit()
+                for b, val in values.items() if shapes[b] != ()}
+
+    def concrete(e: sp.Basic) -> sp.Basic:
+        for func, value in funcs.items():
+            e = e.replace(func, value)
+        return e
+
+    explicit = concrete(mexpr.subs(sizes)).subs(matrices).subs(scalars).as_explicit()
 
     def entry(e: sp.Indexed) -> sp.Expr:
         at = [int(t) for t in e.indices] + [1]
         return values[e.base][at[0] - 1, at[1] - 1]
 
     rows, cols = explicit.shape
+    assert (rows, cols) == tuple(sizes.get(t, t) for t in mexpr.shape)
     for a in range(rows):
         for b in range(cols):
             at = dict(zip(free, (a + 1, b + 1)))
-            want = expr.subs(SIZES).subs(at).doit().replace(phi_prime, sp.cos)
+            want = concrete(expr.subs(sizes).subs(at).doit())
             want = want.replace(lambda e: isinstance(e, sp.Indexed), entry).subs(scalars)
             got = explicit[a, b]
             assert got.free_symbols == set() and want.free_symbols == set(), (got, want)
@@ -145,3 +157,19 @@ def test_unknown_term_raises() -> None:
         to_matrix(Sum(sp.exp(A2[nn, jj] + Psi[nn, kk]), (nn, 1, N)), (jj, kk), SPEC)
     with pytest.raises(DerivationError, match="free indices"):
         to_matrix(Psi[nn, kk] * X[nn, ll], (nn, kk), SPEC)
+
+
+MATRIX_PARTS = [(spec.id, part.id) for spec in all_specs() for part in spec.parts if part.matrix]
+
+
+@pytest.mark.parametrize("problem,part_id", MATRIX_PARTS)
+def test_catalogue_references_convert(problem: str, part_id: str) -> None:
+    """Every matrix part of the real catalogue converts, and matches its index form."""
+    spec = load(problem)
+    part = spec.part_by_id(part_id)
+    mexpr = to_matrix(part.reference, part.free, spec)
+    dims = sorted({dim_ for shape in spec.shapes.values() for dim_ in shape}, key=str)
+    sizes = {dim_: 2 + n_ % 3 for n_, dim_ in enumerate(dims)}
+    funcs = {info.derivative: sp.cos for info in spec.functions.values() if info.derivative is not None}
+    funcs |= {f: sp.sin for f, info in spec.functions.items() if info.body is None}
+    check(part.reference, part.free, mexpr, shapes=spec.shapes, sizes=sizes, funcs=funcs)
