@@ -98,7 +98,7 @@ def _generator_form(expr: sp.Expr, u: sp.Expr, w: sp.Symbol):
     bad = []
 
     def rewrite(e):
-        ratio = sp.simplify(e.args[0] / u) if e.args[0].has(*u.free_symbols) else None
+        ratio = sp.cancel(e.args[0] / u) if e.args[0].has(*u.free_symbols) else None
         if ratio is not None and ratio.is_Integer:
             return w ** ratio
         if ratio is not None:
