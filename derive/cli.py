@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -23,6 +24,9 @@ Examples:
   derive softmax-jacobian --latex
   derive softmax-jacobian --latex --standalone > jacobian.tex
   derive two-layer-l2 --part dW2 --json
+  derive pdf -o solutions.pdf
+  derive pdf softmax-jacobian two-layer-l2 -o hw3-solutions.pdf
+  derive pdf --no-solutions -o hw3.pdf
 """
 
 
@@ -75,6 +79,49 @@ def list_command(as_json: bool) -> None:
         click.echo(f"{h.id.ljust(width)}  {h.title}  [{', '.join(h.parts)}]")
 
 
+@main.command("pdf", help="Build a solutions PDF (or the problem sheet) for some or all problems." + """
+
+\b
+Examples:
+  derive pdf                                    # all problems -> solutions.pdf
+  derive pdf softmax-jacobian two-layer-l2 -o hw3-solutions.pdf
+  derive pdf --no-solutions -o hw3.pdf          # statements only
+  derive pdf --tex -o hw3-solutions.tex         # the LaTeX source, to edit
+  derive pdf --tex -o - | less
+
+Needs a TeX engine (latexmk or pdflatex; Debian: texlive-latex-base,
+texlive-latex-recommended, latexmk) unless --tex is given.
+""")
+@click.argument("problems", nargs=-1)
+@click.option("-o", "--output", help="Output file ('-' with --tex: standard output). "
+              "Default: solutions.pdf, or problems.pdf with --no-solutions (.tex with --tex).")
+@click.option("--no-solutions", is_flag=True, help="The problem sheet: statements and questions only.")
+@click.option("--tex", "tex_only", is_flag=True, help="Write the LaTeX source instead of compiling it.")
+@click.option("--title", help="The document's title (default: Solutions / Problem sheet).")
+def pdf_command(problems, output, no_solutions, tex_only, title):
+    from .pdf import compile_pdf, document
+
+    stem = "problems" if no_solutions else "solutions"
+    output = output or f"{stem}.{'tex' if tex_only else 'pdf'}"
+    try:
+        source = document(problems, solutions=not no_solutions, title=title)
+        if tex_only:
+            if output == "-":
+                click.echo(source, nl=False)
+            else:
+                Path(output).write_text(source, encoding="utf-8")
+                click.echo(f"wrote {output}", err=True)
+            return
+        if output == "-":
+            fail("a PDF is not written to standard output; give -o FILE.pdf, or --tex")
+        compiled = compile_pdf(source, Path(output))
+    except DeriveError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    click.echo(f"wrote {compiled.path}", err=True)
+
+
 def _problem_command(problem_id: str) -> click.Command:
     @click.command(name=problem_id, help=f"Derive problem {problem_id} step by step." + EXAMPLES)
     @click.option("--part", "part_id", help="Only this part (see `derive list`).")
@@ -99,9 +146,12 @@ def _problem_command(problem_id: str) -> click.Command:
             return
         from .templating import render
 
-        if latex:
-            body = render("problem.tex.j2", problem=report)
-            click.echo(render("standalone.tex.j2", bodies=[body]) if standalone else body, nl=False)
+        if latex and standalone:
+            from .pdf import standalone as standalone_document
+
+            click.echo(standalone_document(report), nl=False)
+        elif latex:
+            click.echo(render("problem.tex.j2", problem=report, solutions=True), nl=False)
         else:
             click.echo(render("problem.txt.j2", problem=report), nl=False)
 

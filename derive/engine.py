@@ -44,6 +44,15 @@ class Derivation:
     domain: tuple[sp.Expr, ...]  # expressions that must be nonzero (or positive, for logs)
     citations: tuple[str, ...] = ()
 
+    def _repr_latex_(self) -> str:
+        """The derivation in a notebook: one aligned block, each step with its rule."""
+        from .report import part_report
+
+        report = part_report(self)
+        rows = [rf"{report['target_latex'] if n == 0 else ''} &= {s['latex']} && \text{{{s['rule']}}}"
+                for n, s in enumerate(report["steps"])]
+        return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+
 
 _derived: dict[tuple[str, str], Derivation] = {}
 _in_progress: set[tuple[str, str]] = set()

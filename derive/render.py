@@ -14,7 +14,7 @@ from sympy.core.function import UndefinedFunction
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .spec import Spec
+from .spec import D, Spec
 
 
 def _indices(indices, printer) -> str:
@@ -49,6 +49,11 @@ def _split_mul(expr: sp.Mul):
         denom.insert(0, sp.Integer(coeff.q))
     numer.sort(key=_factor_rank)
     return sign, numer, denom
+
+
+def _is_big(factors) -> bool:
+    """Factors holding a sum or a pending derivative: too wide to sit over a fraction bar."""
+    return any(f.has(sp.Sum, D) for f in factors)
 
 
 class _DifferenceFirst:
@@ -119,7 +124,11 @@ class TexPrinter(_DifferenceFirst, LatexPrinter):
     def _print_Mul(self, expr):
         sign, numer, denom = _split_mul(expr)
         out = self._product(numer)
-        if denom:
+        if denom and _is_big(numer) and not _is_big(denom):
+            # 1/N Σ_n …, as a teacher writes a mean: a fraction bar cannot break across lines
+            out = rf"\frac{{1}}{{{self._product(denom)}}} " + (
+                rf"\left({out}\right)" if len(numer) == 1 and numer[0].is_Add else out)
+        elif denom:
             out = rf"\frac{{{out}}}{{{self._product(denom)}}}"
         return ("- " if sign else "") + out
 
@@ -219,6 +228,41 @@ class TextPrinter(_DifferenceFirst, StrPrinter):
         return super()._print_Function(expr)
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*'?")
+
+
+def ascii_name(name, default: str) -> str:
+    """The name a student types on a plain keyboard: σ → sigma, φ' → phi'."""
+    if name is None:
+        return default
+    if _IDENTIFIER.fullmatch(name.text):
+        return name.text
+    if _IDENTIFIER.fullmatch(default):
+        return default
+    return next((a for a in name.aliases if _IDENTIFIER.fullmatch(a)), default)
+
+
+class AsciiPrinter(TextPrinter):
+    """Plain text in the checker's ASCII syntax: what a student can type (`sigma_i*(delta_ij - sigma_j)`)."""
+
+    printmethod = "_derive_ascii"
+
+    def _name(self, key, default):
+        return ascii_name(self.spec.names.get(key), default)
+
+    def _print_KroneckerDelta(self, expr):
+        return f"delta_{_indices(expr.args, self)}"
+
+    def _print_Sum(self, expr):
+        return super()._print_Sum(expr).replace("Σ_", "sum_")
+
+    def _product(self, factors) -> str:
+        return super()._product(factors).replace("·", "*")
+
+    def _print_D(self, expr):
+        return super()._print_D(expr).replace("∂", "d")
+
+
 def tex(expr: sp.Expr, spec: Spec) -> str:
     return TexPrinter(spec).doprint(expr)
 
@@ -227,7 +271,11 @@ def text(expr: sp.Expr, spec: Spec) -> str:
     return TextPrinter(spec).doprint(expr).replace("**", "^")
 
 
-class MatrixTexPrinter(LatexPrinter):
+def ascii_text(expr: sp.Expr, spec: Spec) -> str:
+    return AsciiPrinter(spec).doprint(expr).replace("**", "^")
+
+
+class MatrixTexPrinter(_DifferenceFirst, LatexPrinter):
     """Matrix forms: diag(σ) − σσᵀ, A_2ᵀ(Ψ − Δ)/N, 𝟏, ⊙."""
 
     printmethod = "_derive_matrix_tex"
@@ -271,8 +319,16 @@ class MatrixTexPrinter(LatexPrinter):
         name = self.spec.names.get(expr)
         return name.latex if name else super()._print_Symbol(expr)
 
+    def _print_MatAdd(self, expr):
+        terms = sorted(expr.args, key=lambda t: self._print(t).startswith("-"))
+        out = self._print(terms[0])
+        for term in terms[1:]:
+            printed = self._print(term)
+            out += f" - {printed[1:].lstrip()}" if printed.startswith("-") else f" + {printed}"
+        return out
 
-class MatrixTextPrinter(StrPrinter):
+
+class MatrixTextPrinter(_DifferenceFirst, StrPrinter):
     printmethod = "_derive_matrix_text"
 
     def __init__(self, spec: Spec):
@@ -311,6 +367,8 @@ class MatrixTextPrinter(StrPrinter):
             return body
         if coeff == -1:
             return f"-{body}"
+        if coeff.is_Mul and all(f.is_Number or f.is_Symbol for f in coeff.args):
+            return f"{''.join(self._print(f) for f in coeff.args)} {body}"  # 2λ W1
         return f"{self.parenthesize(coeff, 50)} {body}"
 
     def _print_MatAdd(self, expr):
@@ -327,6 +385,36 @@ class MatrixTextPrinter(StrPrinter):
         head = body.func if isinstance(body, sp.Function) else func
         name = self.spec.names.get(head)
         return f"{name.text if name else head}({self._print(expr.expr)})"
+
+
+class MatrixAsciiPrinter(MatrixTextPrinter):
+    """Matrix forms in the checker's ASCII syntax: `A2^T (Psi - Delta)/N`, `.*` for ⊙."""
+
+    def _print_MatrixSymbol(self, expr):
+        return ascii_name(self.by_label.get(expr.name), expr.name)
+
+    def _print_Symbol(self, expr):
+        return ascii_name(self.spec.names.get(expr), expr.name)
+
+    def _print_HadamardProduct(self, expr):
+        return " .* ".join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        func = expr.function
+        body = func.expr if isinstance(func, sp.Lambda) else func
+        head = body.func if isinstance(body, sp.Function) else func
+        return f"{ascii_name(self.spec.names.get(head), str(head))}({self._print(expr.expr)})"
+
+    def _print_MatMul(self, expr):
+        coeff, matrices = expr.as_coeff_matrices()
+        if coeff.is_Mul and all(f.is_Number or f.is_Symbol for f in coeff.args):
+            body = " ".join(self.parenthesize(a, 50) for a in matrices)
+            return f"{' '.join(self._print(f) for f in coeff.args)} {body}"  # 2 lambda W1
+        return super()._print_MatMul(expr)
+
+
+def matrix_ascii(form, spec: Spec) -> str:
+    return MatrixAsciiPrinter(spec).doprint(form).replace("**", "^")
 
 
 def matrix_tex(form, spec: Spec) -> str:

@@ -3,35 +3,45 @@ from __future__ import annotations
 
 from . import registry
 from .engine import Derivation, derive
-from .render import matrix_tex, matrix_text, tex, text
+from .render import ascii_text, matrix_ascii, matrix_tex, matrix_text, tex, text
+from .texbreak import fit
 
 
 def _assumption(a, spec) -> dict:
     return {"latex": f"{tex(a.lhs, spec)} = {tex(a.rhs, spec)}", "text": a.text}
 
 
-def _matrix(derivation: Derivation):
-    if not derivation.part.matrix:
-        return None, None
-    from .matrix import to_matrix
-
+def _answer(derivation: Derivation, target_latex: str) -> dict:
     spec = derivation.spec
-    form = to_matrix(derivation.answer, derivation.part.free, spec)
-    return matrix_tex(form, spec), matrix_text(form, spec)
+    index_latex = tex(derivation.answer, spec)
+    answer = {"index_latex": index_latex, "index_text": text(derivation.answer, spec),
+              "index_ascii": ascii_text(derivation.answer, spec), "index_lines": fit(index_latex, target_latex),
+              "matrix_latex": None, "matrix_text": None, "matrix_ascii": None, "matrix_lines": None}
+    if derivation.part.matrix:
+        from .matrix import to_matrix
+
+        form = to_matrix(derivation.answer, derivation.part.free, spec)
+        answer.update(matrix_latex=matrix_tex(form, spec), matrix_text=matrix_text(form, spec),
+                      matrix_ascii=matrix_ascii(form, spec))
+        answer["matrix_lines"] = fit(answer["matrix_latex"], target_latex)
+    return answer
 
 
 def part_report(derivation: Derivation) -> dict:
     spec = derivation.spec
-    matrix_latex, matrix_text = _matrix(derivation)
+    target_latex = tex(derivation.target, spec)
+    steps = []
+    for step in derivation.steps:
+        latex = tex(step.expr, spec)
+        steps.append({"rule": step.rule, "note": step.note, "latex": latex, "text": text(step.expr, spec),
+                      "lines": fit(latex, target_latex)})
     return {
         "id": derivation.part.id,
         "statement": derivation.part.statement,
-        "target_latex": tex(derivation.target, spec),
+        "target_latex": target_latex,
         "target_text": text(derivation.target, spec),
-        "steps": [{"rule": s.rule, "note": s.note, "latex": tex(s.expr, spec), "text": text(s.expr, spec)}
-                  for s in derivation.steps],
-        "answer": {"index_latex": tex(derivation.answer, spec), "index_text": text(derivation.answer, spec),
-                   "matrix_latex": matrix_latex, "matrix_text": matrix_text},
+        "steps": steps,
+        "answer": _answer(derivation, target_latex),
         "assumptions": [_assumption(a, spec) for a in derivation.assumptions],
         "domain": [{"latex": tex(c, spec), "text": text(c, spec)} for c in derivation.domain],
         "uses": list(derivation.citations),

@@ -93,6 +93,10 @@ class Part:
     matrix: bool
     mistakes: tuple[Mistake, ...]
 
+    def _repr_latex_(self) -> str:
+        """The question in a notebook (text with $…$ math, as the statement is written)."""
+        return f"{self.id}: {self.statement}"
+
 
 @dataclass
 class Spec:
@@ -187,6 +191,11 @@ class Spec:
              free=(), matrix: bool = False, mistakes=()) -> None:
         self.parts.append(Part(id, statement, target, sp.sympify(reference), tuple(free),
                                matrix, tuple(Mistake(sp.sympify(a), why) for a, why in mistakes)))
+
+    def _repr_latex_(self) -> str:
+        """The problem in a notebook: its title, statement and parts (text with $…$ math)."""
+        parts = "; ".join(f"{p.id}: {p.statement}" for p in self.parts)
+        return f"{self.title} ({self.id}). {self.statement} Parts: {parts}"
 
     # -- queries ---------------------------------------------------------------
     def part_by_id(self, part_id: str) -> Part:

@@ -15,9 +15,29 @@ _TEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", 
                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
 
 
+# Unicode that problem texts use (assumptions, mistakes, rule names), as pdflatex can set it.
+_UNICODE_MATH = {"σ": r"\sigma", "δ": r"\delta", "Σ": r"\Sigma", "Δ": r"\Delta", "Ψ": r"\Psi", "ψ": r"\psi",
+                 "φ": r"\phi", "λ": r"\lambda", "ℓ": r"\ell", "∂": r"\partial", "−": "-", "·": r"\cdot",
+                 "×": r"\times", "→": r"\to", "²": "^2", "‖": r"\|", "ŷ": r"\hat{y}", "⊙": r"\odot",
+                 "π": r"\pi", "α": r"\alpha", "β": r"\beta", "η": r"\eta", "θ": r"\theta", "ε": r"\epsilon"}
+_UNICODE_TEXT = {"…": r"\ldots{}", "’": "'", "“": "``", "”": "''", "–": "--", "—": "---"}
+
+
 def texescape(value: str) -> str:
-    """Plain text made safe inside LaTeX text mode."""
-    return "".join(_TEX_SPECIALS.get(ch, ch) for ch in str(value))
+    """Plain text made safe inside LaTeX text mode (specials escaped, Greek and math signs as math)."""
+    out = []
+    for ch in str(value):
+        if ch in _TEX_SPECIALS:
+            out.append(_TEX_SPECIALS[ch])
+        elif ch in _UNICODE_MATH:
+            out.append(rf"\ensuremath{{{_UNICODE_MATH[ch]}}}")
+        elif ch in _UNICODE_TEXT:
+            out.append(_UNICODE_TEXT[ch])
+        elif ord(ch) > 127 or (ord(ch) < 32 and ch not in "\n\t"):
+            out.append("?")  # pdflatex cannot set it; never let it stop the build
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)

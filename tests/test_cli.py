@@ -64,7 +64,8 @@ def test_json_has_the_documented_shape(tmp_path, monkeypatch):
     assert part["id"] == "dW2"
     assert {"id", "statement", "steps", "answer", "assumptions", "domain"} <= set(part)
     assert all(set(step) >= {"rule", "note", "latex", "text"} for step in part["steps"])
-    assert set(part["answer"]) == {"index_latex", "index_text", "matrix_latex", "matrix_text"}
+    assert set(part["answer"]) == {"index_latex", "index_text", "index_ascii", "index_lines",
+                                   "matrix_latex", "matrix_text", "matrix_ascii", "matrix_lines"}
     assert part["answer"]["matrix_text"] is not None
 
 
