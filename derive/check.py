@@ -1,0 +1,260 @@
+"""The answer checker: is a student's expression equal to the reference, and if not, why?
+
+The ladder, each rung under the check's time limit:
+
+1. parse with our own grammar (`derive.parse`); bad text is `invalid`;
+2. canonical form: SymPy's automatic canonicalisation makes the two the same
+   (and, for small free expressions, `expand` proves the difference zero);
+3. evaluation at random points that respect the problem's assumptions
+   (`derive.compare`), exactly while the expressions are rational;
+4. an equivalent answer names the assumptions it needs: each is relaxed in
+   turn and the comparison repeated;
+5. a wrong answer gets a counterexample (the point and both values) and a
+   diagnosis (`derive.diagnose`).
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+import sympy as sp
+
+from . import registry
+from .compare import POINTS, compare, counterexample, spec_points
+from .diagnose import diagnose
+from .errors import DeriveError
+from .evaluate import Env, Timeout
+from .parse import ParseError, Vocabulary, parse
+from .render import tex
+
+DEFAULT_TIMEOUT = 5.0  # seconds per check
+EQUIVALENT, NOT_EQUIVALENT, INVALID, UNDECIDED = "equivalent", "not_equivalent", "invalid", "undecided"
+EXIT_CODES = {EQUIVALENT: 0, NOT_EQUIVALENT: 1, INVALID: 2, UNDECIDED: 3}
+
+
+@dataclass
+class Result:
+    problem: str | None
+    part: str | None
+    verdict: str
+    message: str
+    student_latex: str | None = None
+    reference_latex: str | None = None
+    assumptions_used: list = field(default_factory=list)
+    counterexample: dict | None = None
+    diagnosis: list = field(default_factory=list)
+    method: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def split_target(target: str) -> tuple[str, str | None]:
+    """`problem/part` or `problem` (a one-part problem)."""
+    problem_id, _, part_id = target.partition("/")
+    return problem_id, (part_id or None)
+
+
+def resolve(target: str) -> tuple[str, str]:
+    """The problem and part a `problem[/part]` names; unknown ids raise with the known ones."""
+    problem_id, part_id = split_target(target)
+    header = registry.header(problem_id)
+    if part_id is None:
+        if len(header.parts) != 1:
+            raise DeriveError(f"{problem_id} has parts {', '.join(header.parts)}: "
+                              f"say which, e.g. {problem_id}/{header.parts[0]}")
+        part_id = header.parts[0]
+    registry.check_part(problem_id, part_id)
+    return problem_id, part_id
+
+
+@lru_cache(maxsize=256)
+def _points(problem_id: str, part_id: str, relax: frozenset = frozenset()):
+    spec = registry.load(problem_id)
+    part = spec.part_by_id(part_id)
+    return spec_points(spec, part.free, seed=f"{problem_id}/{part_id}/{sorted(map(str, relax))}", relax=relax)
+
+
+def _with_deadline(envs, deadline):
+    for env in envs:
+        env.deadline = deadline
+    return envs
+
+
+def _free_indices(spec, expr) -> set:
+    return {s for s in expr.free_symbols if s in spec.index_range}
+
+
+def check(target: str, answer: str, fmt: str = "auto", timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Check a student's answer to `problem/part` against the reference."""
+    start = time.monotonic()
+    deadline = start + timeout
+    problem_id, part_id = resolve(target)
+    spec = registry.load(problem_id)
+    part = spec.part_by_id(part_id)
+    result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=tex(part.reference, spec))
+    try:
+        parsed = parse(answer, Vocabulary.from_spec(spec), fmt=fmt)
+        student = parsed.index_form(part.free)
+    except ParseError as exc:
+        result.verdict, result.message = INVALID, str(exc)
+        result.seconds = time.monotonic() - start
+        return result
+    result.student_latex = tex(student, spec)
+    stray = _free_indices(spec, student) - set(part.free)
+    if stray:
+        names = ", ".join(sorted(map(str, stray)))
+        wanted = ", ".join(map(str, part.free)) or "no index"
+        result.verdict = INVALID
+        result.message = f"the answer has the free index {names}; this part's answer is indexed by {wanted}"
+        result.seconds = time.monotonic() - start
+        return result
+    try:
+        _decide(result, spec, part, student, deadline)
+    except Timeout:
+        result.verdict, result.message = UNDECIDED, f"undecided: no verdict within the time limit ({timeout:g} s)"
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _decide(result: Result, spec, part, student, deadline) -> None:
+    reference = part.reference
+    if sp.sympify(student - reference) == 0:
+        result.verdict, result.method = EQUIVALENT, "canonical form"
+        result.message = "equivalent to the reference"
+        result.assumptions_used = _assumptions_used(spec, part, student, deadline)
+        _say_assumptions(result)
+        return
+    envs = _with_deadline(_points(spec.id, part.id), deadline)
+    outcome = compare(spec, student, reference, envs)
+    if outcome.equal is None:
+        result.verdict = UNDECIDED
+        result.message = "undecided: the answer has no value at the test points" if outcome.points == 0 else \
+            "undecided: the values agree to many digits but not exactly"
+        return
+    if outcome.equal:
+        result.verdict = EQUIVALENT
+        result.method = f"{'exact' if outcome.exact else 'numeric (40 digits)'} at {outcome.points} random points"
+        result.message = "equivalent to the reference"
+        result.assumptions_used = _assumptions_used(spec, part, student, deadline)
+        _say_assumptions(result)
+        return
+    result.verdict = NOT_EQUIVALENT
+    result.counterexample = counterexample(spec, outcome.witness, lambda s: _name(spec, s))
+    result.diagnosis = diagnose(spec, part, student, envs)
+    point = result.counterexample
+    where = ", ".join(f"{k}={v}" for k, v in point["point"].items() if not isinstance(v, dict))
+    result.message = (f"not equivalent: at {where} the answer is {point['student_value']}, "
+                      f"the reference {point['reference_value']}")
+    if result.diagnosis:
+        result.message += f" ({result.diagnosis[0]})"
+
+
+def _assumptions_used(spec, part, student, deadline) -> list[str]:
+    used = []
+    for assumption in spec.assumptions:
+        bases = frozenset(b for b in assumption.lhs.atoms(sp.IndexedBase) if b in spec.samplers)
+        if not bases:
+            continue
+        envs = _with_deadline(_points(spec.id, part.id, bases), deadline)
+        if compare(spec, student, part.reference, envs).equal is False:
+            used.append(assumption.text)
+    return used
+
+
+def _say_assumptions(result: Result) -> None:
+    if result.assumptions_used:
+        result.message += " under the assumption " + "; ".join(result.assumptions_used)
+
+
+def _name(spec, symbol) -> str:
+    name = spec.names.get(symbol)
+    return name.text if name else str(getattr(symbol, "label", symbol))
+
+
+# -- two free expressions ---------------------------------------------------------------
+def _free_points(symbols, assume: dict, seed, count=POINTS) -> list[Env]:
+    rng = random.Random(seed)
+    envs = []
+    for _ in range(count):
+        values = {}
+        for s in symbols:
+            kind = assume.get(s.name, "real")
+            lo, hi = (0.1, 3.0) if kind == "positive" else (-2.5, 2.5)
+            values[(s, ())] = Fraction(rng.uniform(lo, hi)).limit_denominator(997)
+        envs.append(Env(values=values))
+    return envs
+
+
+def equiv(a: str, b: str, assume: dict | None = None, fmt: str = "auto",
+          timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Are two free expressions equal for all real values of their variables (principal branches)?"""
+    start = time.monotonic()
+    deadline = start + timeout
+    assume = dict(assume or {})
+    result = Result(None, None, UNDECIDED, "")
+    try:
+        vocab = Vocabulary.free(assume)
+        first = parse(a, vocab, fmt=fmt).index_form(())
+        second = parse(b, vocab, fmt=fmt).index_form(())
+    except ParseError as exc:
+        result.verdict, result.message = INVALID, str(exc)
+        result.seconds = time.monotonic() - start
+        return result
+    result.student_latex, result.reference_latex = sp.latex(first), sp.latex(second)
+    try:
+        _decide_free(result, first, second, assume, deadline)
+    except Timeout:
+        result.verdict, result.message = UNDECIDED, f"undecided: no verdict within the time limit ({timeout:g} s)"
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _cheap_proof(first, second) -> bool:
+    difference = first - second
+    if difference == 0:
+        return True
+    small = sp.count_ops(difference) < 40 and not any(
+        p.exp.is_Number and abs(p.exp) > 8 for p in difference.atoms(sp.Pow))
+    return bool(small and sp.expand(difference) == 0)
+
+
+def _decide_free(result: Result, first, second, assume: dict, deadline: float) -> None:
+    symbols = sorted(first.free_symbols | second.free_symbols, key=lambda s: s.name)
+    if _cheap_proof(first, second):
+        result.verdict, result.method, result.message = EQUIVALENT, "symbolic", "equivalent"
+        return
+    envs = _with_deadline(_free_points(symbols, assume, seed=f"{first}|{second}"), deadline)
+    outcome = compare(None, first, second, envs)
+    if outcome.equal is None:
+        result.verdict = UNDECIDED
+        result.message = "undecided: neither expression has a real value at the test points" \
+            if outcome.points == 0 else "undecided: the values agree to many digits but not exactly"
+        return
+    if outcome.equal:
+        result.verdict, result.message = EQUIVALENT, "equivalent"
+        result.method = f"{'exact' if outcome.exact else 'numeric (40 digits)'} at {outcome.points} random points"
+        if assume:
+            relaxed = _with_deadline(_free_points(symbols, {}, seed=f"relaxed|{first}|{second}"), deadline)
+            if compare(None, first, second, relaxed).equal is False:
+                result.assumptions_used = [f"{name} {kind}" for name, kind in sorted(assume.items())]
+                result.message += " under the assumption " + ", ".join(result.assumptions_used)
+        return
+    result.verdict = NOT_EQUIVALENT
+    result.counterexample = counterexample(None, outcome.witness, lambda s: str(getattr(s, "label", s)))
+    result.diagnosis = diagnose(None, None, first, envs, reference=second)
+    point = result.counterexample
+    where = ", ".join(f"{k}={v}" for k, v in point["point"].items()) or "every point"
+    result.message = (f"not equivalent: at {where} the first is {point['student_value']}, "
+                      f"the second {point['reference_value']}")
+    if result.diagnosis:
+        result.message += f" ({result.diagnosis[0]})"
+

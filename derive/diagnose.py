@@ -1,0 +1,145 @@
+"""Why an answer is wrong, in words a student understands.
+
+Each test compares the student's answer with a variant of the reference at the
+checker's points: the spec's own known mistakes first (the seeds' real
+errors, with the spec's explanation), then mutations found automatically —
+sign, a constant factor (2, ½, 1/N), an additive constant, swapped indices or
+a transpose, the diagonal formula used everywhere (a missing δ_ij), φ where φ'
+belongs, a missing regularisation term.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+
+from .compare import compare, evaluate
+from .evaluate import Undefined
+
+_SAME = mpmath.mpf(10) ** -20
+
+
+def _values(spec, expr, envs):
+    out = []
+    for env in envs:
+        try:
+            with mpmath.workdps(40):
+                value, _ = evaluate(spec, expr, env)
+                out.append(mpmath.mpmathify(value) if not isinstance(value, Fraction) else
+                           mpmath.mpf(value.numerator) / value.denominator)
+        except Undefined:
+            out.append(None)
+    return out
+
+
+def _constant(values) -> mpmath.mpf | None:
+    present = [v for v in values if v is not None]
+    if len(present) < 2 or any(not mpmath.isfinite(abs(v)) for v in present):
+        return None
+    first = present[0]
+    if all(abs(v - first) <= _SAME * max(1, abs(first)) for v in present):
+        return first
+    return None
+
+
+def _simple(c) -> Fraction | None:
+    if isinstance(c, mpmath.mpc):
+        if abs(c.imag) > _SAME:
+            return None
+        c = c.real
+    guess = Fraction(float(c)).limit_denominator(12)
+    return guess if abs(mpmath.mpf(guess.numerator) / guess.denominator - c) <= _SAME * max(1, abs(c)) else None
+
+
+def _factor_words(c: Fraction) -> str:
+    if c == -1:
+        return "sign error: the answer is the negative of the right one"
+    if c < 0:
+        return f"sign error, and off by a factor {-c}"
+    if c > 1:
+        return f"a constant factor {c} too many (the answer is {c} times the right one)"
+    return f"a constant factor {1 / c} missing (the answer is {c} times the right one)"
+
+
+def _ratio_words(spec, student_values, reference_values, envs) -> list[str]:
+    ratios = [s / r if s is not None and r is not None and r != 0 else None
+              for s, r in zip(student_values, reference_values)]
+    constant = _constant(ratios)
+    if constant is not None:
+        simple = _simple(constant)
+        return [_factor_words(simple)] if simple is not None and simple != 1 else \
+            ([f"off by a constant factor ≈ {mpmath.nstr(constant, 6)}"] if simple != 1 else [])
+    if spec is None:
+        return []
+    for dim in sorted({d for env in envs for d in env.sizes}, key=str):
+        name = spec.names.get(dim)
+        label = name.text if name else str(dim)
+        sizes = [env.sizes.get(dim) for env in envs]
+        if _matches(ratios, sizes, lambda r, n: r * n):
+            return [f"an extra factor 1/{label}"]
+        if _matches(ratios, sizes, lambda r, n: r / n):
+            return [f"the factor 1/{label} is missing"]
+    return []
+
+
+def _matches(ratios, sizes, scaled) -> bool:
+    present = [(r, n) for r, n in zip(ratios, sizes) if r is not None and n]
+    return len(present) >= 2 and len({n for _, n in present}) >= 1 and \
+        all(abs(scaled(r, n) - 1) <= _SAME for r, n in present)
+
+
+def diagnose(spec, part, student, envs, reference=None) -> list[str]:
+    """What is wrong with `student`, most specific first; [] when nothing is recognised."""
+    reference = part.reference if part is not None else reference
+    found: list[str] = []
+    if part is not None:
+        for mistake in part.mistakes:
+            if compare(spec, student, mistake.answer, envs).equal:
+                found.append(mistake.why)
+    student_values = _values(spec, student, envs)
+    reference_values = _values(spec, reference, envs)
+    found += _ratio_words(spec, student_values, reference_values, envs)
+    differences = [s - r if s is not None and r is not None else None
+                   for s, r in zip(student_values, reference_values)]
+    shift = _constant(differences)
+    if shift is not None and abs(shift) > _SAME:
+        found.append(f"equal up to an additive constant (the answer is {mpmath.nstr(shift, 6)} too large)")
+    if part is not None:
+        found += _structural(spec, part, student, reference, envs)
+    return list(dict.fromkeys(found))
+
+
+def _structural(spec, part, student, reference, envs) -> list[str]:
+    found = []
+    free = part.free
+    if len(free) == 2:
+        i, j = free
+        swapped = reference.xreplace({i: j, j: i})
+        if compare(spec, student, swapped, envs).equal:
+            found.append(f"indices {i} and {j} swapped (in matrix form: transposed)")
+        if spec.index_range[i] == spec.index_range[j]:
+            diagonal = [e for e in envs if e.indices[i] == e.indices[j]]
+            off = [e for e in envs if e.indices[i] != e.indices[j]]
+            on_ok = compare(spec, student, reference, diagonal).equal if diagonal else None
+            off_ok = compare(spec, student, reference, off).equal if off else None
+            if on_ok and off_ok is False:
+                found.append(f"right for {i} = {j} only: the diagonal formula used for every entry "
+                             f"(a δ_{i}{j} term is missing)")
+            if off_ok and on_ok is False:
+                found.append(f"right for {i} ≠ {j} only: the diagonal entries are wrong (check the δ_{i}{j} term)")
+    for func, info in spec.functions.items():
+        if info.derivative is not None and reference.has(info.derivative):
+            name = spec.names.get(func).text if spec.names.get(func) else str(func)
+            replaced = reference.replace(info.derivative, func)
+            if compare(spec, student, replaced, envs).equal:
+                found.append(f"{name} used where {name}' belongs")
+    for symbol, shape in spec.shapes.items():
+        if shape == () and isinstance(symbol, sp.Symbol) and symbol not in spec.definitions and \
+                reference.has(symbol):
+            without = reference.xreplace({symbol: 0})
+            if compare(spec, student, without, envs).equal:
+                name = spec.names.get(symbol).text if spec.names.get(symbol) else str(symbol)
+                note = " (the regularisation)" if name in ("λ", "lambda") else ""
+                found.append(f"the term with {name} is missing{note}")
+    return found
