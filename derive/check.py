@@ -48,13 +48,20 @@ class Result:
     diagnosis: list = field(default_factory=list)
     method: str | None = None
     seconds: float = 0.0
+    detail: str | None = None  # for a terminal: the answer with a caret under the error
+
+    @classmethod
+    def invalid(cls, problem, part, error: ParseError) -> Result:
+        return cls(problem, part, INVALID, f"invalid: {error}", detail=error.caret())
 
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.verdict]
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("detail")
+        return data
 
 
 def split_target(target: str) -> tuple[str, str | None]:
@@ -105,9 +112,7 @@ def check(target: str, answer: str, fmt: str = "auto", timeout: float = DEFAULT_
         parsed = parse(answer, Vocabulary.from_spec(spec), fmt=fmt)
         student = parsed.index_form(part.free)
     except ParseError as exc:
-        result.verdict, result.message = INVALID, str(exc)
-        result.seconds = time.monotonic() - start
-        return result
+        return Result.invalid(problem_id, part_id, exc)
     result.student_latex = tex(student, spec)
     stray = _free_indices(spec, student) - set(part.free)
     if stray:
@@ -206,9 +211,7 @@ def equiv(a: str, b: str, assume: dict | None = None, fmt: str = "auto",
         first = parse(a, vocab, fmt=fmt).index_form(())
         second = parse(b, vocab, fmt=fmt).index_form(())
     except ParseError as exc:
-        result.verdict, result.message = INVALID, str(exc)
-        result.seconds = time.monotonic() - start
-        return result
+        return Result.invalid(None, None, exc)
     result.student_latex, result.reference_latex = sp.latex(first), sp.latex(second)
     try:
         _decide_free(result, first, second, assume, deadline)

@@ -8,7 +8,9 @@ derivation renders without it.
 from __future__ import annotations
 
 import json
+import re
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -27,6 +29,9 @@ Examples:
   derive pdf -o solutions.pdf
   derive pdf softmax-jacobian two-layer-l2 -o hw3-solutions.pdf
   derive pdf --no-solutions -o hw3.pdf
+  derive check softmax-jacobian/jacobian 's_i*(delta_ij - s_j)'
+  derive equiv '1/(1+exp(-2x))' 'tanh(x)/2 + 1/2'
+  derive grade submissions.jsonl -o results.jsonl
 """
 
 
@@ -120,6 +125,173 @@ def pdf_command(problems, output, no_solutions, tex_only, title):
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}")
     click.echo(f"wrote {compiled.path}", err=True)
+
+
+def _format(latex: bool, text: bool) -> str:
+    if latex and text:
+        fail("--latex and --text exclude each other")
+    return "latex" if latex else "text" if text else "auto"
+
+
+def _answer_text(answer: str) -> str:
+    if answer != "-":
+        return answer
+    data = sys.stdin.buffer.read(1_000_001)
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        fail(f"standard input is not UTF-8 (byte {exc.start})")
+
+
+def _report(result, as_json: bool, first="answer", second="reference") -> None:
+    if as_json:
+        data = result.to_json()
+        data.pop("seconds", None)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{result.verdict.replace('_', ' ')}: {result.message}" if not
+                   result.message.startswith(result.verdict.replace("_", " ")) else result.message)
+        if result.detail:
+            click.echo(result.detail)
+        for why in result.diagnosis[1:]:
+            click.echo(f"  also: {why}")
+        if result.method:
+            click.echo(f"  checked: {result.method}")
+    sys.exit(result.exit_code)
+
+
+_TIMEOUT = click.option("--timeout", type=click.FloatRange(0.1, 600), default=5.0, show_default=True,
+                        help="Seconds before the verdict is 'undecided' (exit 3).")
+
+
+@main.command("check", help="Check a student's answer against a part's reference." + """
+
+TARGET is problem/part (or a problem with one part); ANSWER is plain text,
+Unicode or LaTeX, or '-' to read it from standard input. Exit codes: 0
+equivalent, 1 not equivalent (with why), 2 invalid input or usage, 3
+undecided (time limit).
+
+\b
+Examples:
+  derive check softmax-jacobian/jacobian 's_i*(delta_ij - s_j)'
+  derive check softmax-jacobian/jacobian '\\sigma_i(1-\\sigma_j)'
+  derive check two-layer-l2/dW2 'A2^T (Psi - Delta)/N + 2 lambda W2' --json
+  echo '1-\\tanh^2(x)' | derive check tanh-derivative -
+""")
+@click.argument("target")
+@click.argument("answer")
+@click.option("--latex", is_flag=True, help="Read the answer as LaTeX.")
+@click.option("--text", is_flag=True, help="Read the answer as plain text / Unicode.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_TIMEOUT
+def check_command(target, answer, latex, text, as_json, timeout):
+    fmt = _format(latex, text)
+    answer = _answer_text(answer)
+    try:
+        from .check import check
+
+        result = check(target, answer, fmt=fmt, timeout=timeout)
+    except DeriveError as exc:
+        fail(str(exc))
+    _report(result, as_json)
+
+
+def _assumptions(items) -> dict:
+    assume = {}
+    for item in items:
+        found = re.fullmatch(r"\s*([A-Za-z][A-Za-z0-9]*)\s*(>=?|positive)\s*(0?)\s*", item)
+        if not found or (found.group(2) != "positive" and found.group(3) != "0"):
+            fail(f"--assume {item!r}: write NAME>0 (or NAME>=0, NAME positive)")
+        assume[found.group(1)] = "positive"
+    return assume
+
+
+@main.command("equiv", help="Are two expressions equal for all real values of their variables?" + """
+
+Real variables, principal branches; --assume x>0 restricts a variable. The
+same ladder as `derive check`: exact evaluation while the expressions are
+rational, 40 then 120 digits when they are not, a counterexample when they
+differ. Exit codes as for check.
+
+\b
+Examples:
+  derive equiv '1/(1+exp(-2x))' 'tanh(x)/2 + 1/2'
+  derive equiv 'sqrt(x^2)' 'x'                   # not equivalent: x = -1.2
+  derive equiv 'sqrt(x^2)' 'x' --assume 'x>0'
+  derive equiv '\\frac{1}{2^{98}}' '\\frac{1}{2^{99}}' --json
+""")
+@click.argument("first")
+@click.argument("second")
+@click.option("--assume", "assume", multiple=True, metavar="NAME>0", help="Assume a variable positive (repeatable).")
+@click.option("--latex", is_flag=True, help="Read both as LaTeX.")
+@click.option("--text", is_flag=True, help="Read both as plain text / Unicode.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_TIMEOUT
+def equiv_command(first, second, assume, latex, text, as_json, timeout):
+    fmt = _format(latex, text)
+    assumptions = _assumptions(assume)
+    try:
+        from .check import equiv
+
+        result = equiv(_answer_text(first), _answer_text(second), assume=assumptions, fmt=fmt, timeout=timeout)
+    except DeriveError as exc:
+        fail(str(exc))
+    _report(result, as_json)
+
+
+@main.command("grade", help="Grade a class: one result per submission, then a summary." + """
+
+SUBMISSIONS is a JSONL file (one {"id","problem","part","answer"} object a
+line) or a CSV file with those columns. Results are written as they are
+decided (JSONL, or CSV when OUTPUT ends in .csv): the check's fields plus id.
+The summary (counts per verdict and per part) goes to standard error.
+
+\b
+Examples:
+  derive grade submissions.jsonl -o results.jsonl
+  derive grade class.csv -o results.csv --timeout 2
+""")
+@click.argument("submissions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", default="-", show_default=True, help="Results file ('-': standard output).")
+@_TIMEOUT
+def grade_command(submissions, output, timeout):
+    from .grade import Summary, Writer, read_rows, result_row, target_of
+
+    fmt = "csv" if output.lower().endswith(".csv") else "jsonl"
+    summary = Summary()
+    try:
+        rows = list(read_rows(submissions))
+        seen = set()
+        for row in rows:
+            key = row.get("id")
+            if "error" not in row and key in seen:
+                fail(f"{submissions}: line {row['line']}: the id {key!r} appears twice")
+            seen.add(key)
+        stream = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")
+    except DeriveError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot open {output}: {exc.strerror}")
+    from .check import INVALID, Result, check
+
+    with stream if output != "-" else nullcontext(stream):
+        writer = Writer(stream, fmt)
+        for row in rows:
+            if "error" in row:
+                result = Result(None, None, INVALID, row["error"])
+            elif not isinstance(row.get("answer"), str) or not row.get("problem"):
+                result = Result(row.get("problem"), row.get("part"), INVALID,
+                                f"line {row['line']}: needs a problem and an answer (text)")
+            else:
+                try:
+                    result = check(target_of(row), row["answer"], timeout=timeout)
+                except DeriveError as exc:
+                    result = Result(row.get("problem"), row.get("part"), INVALID, str(exc))
+            out = result_row(row, result)
+            writer.write(out)
+            summary.add(out)
+    for line in summary.lines():
+        click.echo(line, err=True)
 
 
 def _problem_command(problem_id: str) -> click.Command:
