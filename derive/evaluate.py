@@ -96,6 +96,8 @@ class Evaluator:
 
     # -- entry points -------------------------------------------------------------
     def value(self, expr: sp.Expr):
+        if isinstance(expr, int):
+            expr = sp.Integer(expr)
         try:
             return self._eval(expr, {})
         except (ZeroDivisionError, ValueError, OverflowError) as exc:
@@ -255,12 +257,14 @@ class Evaluator:
         raise Undefined(f"cannot evaluate the function {func}")
 
 
-def difference(a, b, scale) -> tuple[bool | None, float]:
+def difference(a, b, scale, different_above: float = 1e-12) -> tuple[bool | None, float]:
     """(equal?, relative size of the difference) for two values and the scale of their terms.
 
     Exact values are equal or not. Floating values at the working precision are
     equal when the difference is below 10^-(dps-12) of the scale, different
-    when above 10^-12 of it, and undecided (None) in between.
+    above `different_above` of it, and undecided (None) in between: the caller
+    evaluates again at a higher precision, where a real difference stays put
+    and rounding noise shrinks.
     """
     if _is_exact(a) and _is_exact(b):
         return a == b, float(abs(Fraction(a) - Fraction(b)) / max(abs(Fraction(a)), abs(Fraction(b)), 1))
@@ -273,6 +277,6 @@ def difference(a, b, scale) -> tuple[bool | None, float]:
         return None, float("inf")
     if rel <= mpmath.mpf(10) ** (-(mpmath.mp.dps - 12)):
         return True, float(rel)
-    if rel >= mpmath.mpf(10) ** -12:
+    if rel >= different_above:
         return False, float(rel)
     return None, float(rel)

@@ -1,0 +1,116 @@
+"""The checker's numeric rungs and diagnosis, on SymPy expressions (no parsing involved)."""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from derive import registry
+from derive.compare import compare, spec_points
+from derive.diagnose import diagnose
+from derive.evaluate import Env, Evaluator
+
+PARTS = [(s.id, p.id) for s in registry.all_specs() for p in s.parts]
+
+
+def setup(problem_id, part_id):
+    spec = registry.load(problem_id)
+    part = spec.part_by_id(part_id)
+    return spec, part, spec_points(spec, part.free, seed=f"test/{problem_id}/{part_id}")
+
+
+@pytest.mark.parametrize("problem_id,part_id", PARTS, ids=[f"{a}/{b}" for a, b in PARTS])
+def test_reference_is_equivalent_to_itself_and_to_the_engine_answer(problem_id, part_id):
+    from derive.engine import derive
+
+    spec, part, envs = setup(problem_id, part_id)
+    assert compare(spec, part.reference, part.reference, envs).equal is True
+    assert compare(spec, derive(spec, part_id).answer, part.reference, envs).equal is True
+
+
+@pytest.mark.parametrize("problem_id,part_id", PARTS, ids=[f"{a}/{b}" for a, b in PARTS])
+def test_every_known_mistake_is_rejected_and_diagnosed_in_the_specs_words(problem_id, part_id):
+    spec, part, envs = setup(problem_id, part_id)
+    for mistake in part.mistakes:
+        outcome = compare(spec, mistake.answer, part.reference, envs)
+        assert outcome.equal is False, mistake.why
+        assert mistake.why in diagnose(spec, part, mistake.answer, envs)
+
+
+@pytest.mark.parametrize("problem_id,part_id", PARTS, ids=[f"{a}/{b}" for a, b in PARTS])
+def test_generic_mutations_are_found(problem_id, part_id):
+    spec, part, envs = setup(problem_id, part_id)
+    if part.reference == 0 or compare(spec, part.reference, 0, envs).equal:
+        pytest.skip("a zero reference has no sign or factor")
+    assert any("sign error" in why for why in diagnose(spec, part, -part.reference, envs))
+    assert any("factor 2 too many" in why for why in diagnose(spec, part, 2 * part.reference, envs))
+    assert any("factor 2 missing" in why for why in diagnose(spec, part, part.reference / 2, envs))
+
+
+def test_extra_and_missing_batch_factor_named():
+    spec, part, envs = setup("two-layer-l2", "dZ3")
+    N = next(d for d in spec.index_range.values() if str(d) == "N")
+    assert "the factor 1/N is missing" in diagnose(spec, part, part.reference * N, envs)
+    assert "an extra factor 1/N" in diagnose(spec, part, part.reference / N, envs)
+
+
+def test_swapped_indices_diagonal_formula_phi_and_regularisation():
+    spec, part, envs = setup("softmax-jacobian", "jacobian")
+    i, j = part.free
+    sigma = next(b for b in spec.shapes if str(b) == "sigma")
+    diagonal_everywhere = sigma[i] * (1 - sigma[j])
+    assert any("diagonal formula" in w for w in diagnose(spec, part, diagonal_everywhere, envs))
+
+    spec, part, envs = setup("two-layer-l2", "dZ2")
+    phi = next(f for f in spec.functions if str(f) == "phi")
+    wrong = part.reference.replace(spec.derivative(phi), phi)
+    assert "φ used where φ' belongs" in diagnose(spec, part, wrong, envs)
+
+    spec, part, envs = setup("two-layer-l2", "dW2")
+    lam = next(s for s in spec.shapes if str(s) == "lambda")
+    assert any("term with λ is missing" in w for w in diagnose(spec, part, part.reference.xreplace({lam: 0}), envs))
+
+
+def test_swapped_indices_are_named():
+    spec, part, envs = setup("log-softmax-jacobian", "jacobian")
+    i, j = part.free
+    swapped = part.reference.xreplace({i: j, j: i})
+    assert compare(spec, swapped, part.reference, envs).equal is False
+    assert any("swapped" in w for w in diagnose(spec, part, swapped, envs))
+
+
+x = sp.Symbol("x", real=True)
+a = sp.Symbol("a", real=True)
+
+
+def free_equal(first, second, points=((x, 0.37), (x, -1.3), (x, 2.1))):
+    envs = [Env(values={(s, ()): sp.Rational(v).limit_denominator(1000) for s, v in [p]}) for p in points]
+    from fractions import Fraction
+
+    for env in envs:
+        env.values = {k: Fraction(int(v.p), int(v.q)) for k, v in env.values.items()}
+    return compare(None, first, second, envs).equal
+
+
+def test_exact_rationals_are_never_rounded_together():
+    assert free_equal(1 / sp.Integer(2) ** 98, 1 / sp.Integer(2) ** 99) is False
+    assert free_equal(sp.Rational(333333333333333, 10**15), sp.Rational(1, 3)) is False
+    poly = sp.expand(512 * (2 * x + 5) ** 7 * (5 * x - 1) ** 5 * (70 * x + 67))
+    assert free_equal(poly - 1, 512 * (2 * x + 5) ** 7 * (5 * x - 1) ** 5 * (70 * x + 67)) is False
+    assert free_equal(poly, 512 * (2 * x + 5) ** 7 * (5 * x - 1) ** 5 * (70 * x + 67)) is True
+
+
+def test_transcendental_identities_and_near_misses():
+    assert free_equal(sp.cos(x) ** 2 + sp.sin(x) ** 2, sp.Integer(1)) is True
+    assert free_equal(1 / (1 + sp.exp(-2 * x)), sp.tanh(x) / 2 + sp.Rational(1, 2)) is True
+    assert free_equal(2 ** (x / sp.Rational(51, 10)), 2 ** (sp.Rational(196078431373, 10**12) * x)) is False
+    assert free_equal(sp.sqrt(x ** 2), x) is False
+    assert free_equal((a - x) ** 6000, (x - a) ** 6000, points=((x, 0.5),)) is None  # a has no value
+
+
+def test_evaluator_undefined_points_are_skipped_not_equal():
+    envs = [Env(values={(x, ()): 0})]
+    from fractions import Fraction
+
+    envs.append(Env(values={(x, ()): Fraction(1, 2)}))
+    assert compare(None, 1 / x, 2 / (2 * x), envs).points == 1
+    assert Evaluator(None, envs[1]).value(sp.log(x)) is not None
