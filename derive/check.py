@@ -261,3 +261,12 @@ def _decide_free(result: Result, first, second, assume: dict, deadline: float) -
     if result.diagnosis:
         result.message += f" ({result.diagnosis[0]})"
 
+
+def run_payload(payload: tuple) -> Result:
+    """`check` or `equiv` from a tuple (what an isolated worker runs)."""
+    kind, *args = payload
+    if kind == "check":
+        target, answer, fmt, timeout = args
+        return check(target, answer, fmt=fmt, timeout=timeout)
+    first, second, assume, fmt, timeout = args
+    return equiv(first, second, assume=assume, fmt=fmt, timeout=timeout)

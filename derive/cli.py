@@ -8,9 +8,9 @@ derivation renders without it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -188,12 +188,24 @@ def check_command(target, answer, latex, text, as_json, timeout):
     fmt = _format(latex, text)
     answer = _answer_text(answer)
     try:
-        from .check import check
+        from .check import resolve
 
-        result = check(target, answer, fmt=fmt, timeout=timeout)
+        resolve(target)  # unknown ids: one line, exit 2, before any worker starts
+        result = _isolated("check", (target, answer, fmt, timeout), timeout)
     except DeriveError as exc:
         fail(str(exc))
     _report(result, as_json)
+
+
+def _isolated(kind: str, payload: tuple, timeout: float):
+    """A check in a worker process with the same limits as `derive grade`."""
+    from .check import UNDECIDED, Result, run_payload
+    from .isolate import Failure, run_one
+
+    result = run_one(run_payload, (kind, *payload), timeout=timeout)
+    if isinstance(result, Failure):
+        return Result(None, None, UNDECIDED, f"undecided: {result.reason}")
+    return result
 
 
 def _assumptions(items) -> dict:
@@ -231,9 +243,7 @@ def equiv_command(first, second, assume, latex, text, as_json, timeout):
     fmt = _format(latex, text)
     assumptions = _assumptions(assume)
     try:
-        from .check import equiv
-
-        result = equiv(_answer_text(first), _answer_text(second), assume=assumptions, fmt=fmt, timeout=timeout)
+        result = _isolated("equiv", (_answer_text(first), _answer_text(second), assumptions, fmt, timeout), timeout)
     except DeriveError as exc:
         fail(str(exc))
     _report(result, as_json)
@@ -242,54 +252,92 @@ def equiv_command(first, second, assume, latex, text, as_json, timeout):
 @main.command("grade", help="Grade a class: one result per submission, then a summary." + """
 
 SUBMISSIONS is a JSONL file (one {"id","problem","part","answer"} object a
-line) or a CSV file with those columns. Results are written as they are
-decided (JSONL, or CSV when OUTPUT ends in .csv): the check's fields plus id.
+line) or a CSV file with those columns. Each check runs in a worker process
+with a CPU-time and memory limit; results are appended to OUTPUT as they
+complete (JSONL, CSV when OUTPUT ends in .csv, or a Gradescope results.json),
+so an interrupted run keeps what it graded and --resume goes on from there.
 The summary (counts per verdict and per part) goes to standard error.
 
 \b
 Examples:
   derive grade submissions.jsonl -o results.jsonl
-  derive grade class.csv -o results.csv --timeout 2
+  derive grade class.csv -o results.csv --jobs 2 --timeout 2
+  derive grade submissions.jsonl -o results.jsonl --resume
+  derive grade submissions.jsonl --format gradescope -o results.json --points points.json
 """)
 @click.argument("submissions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", default="-", show_default=True, help="Results file ('-': standard output).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "gradescope"]),
+              help="Output format (default: from OUTPUT's extension, else jsonl).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="number of cores",
+              help="Worker processes.")
+@click.option("--resume", is_flag=True, help="Skip the ids already in OUTPUT and append the rest.")
+@click.option("--points", "points_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='Gradescope: JSON {"problem/part": points, "*": default} (default 1 each).')
+@click.option("--memory", type=click.IntRange(64, 1 << 20), default=1024, show_default=True,
+              help="Memory limit per worker, in MB.")
 @_TIMEOUT
-def grade_command(submissions, output, timeout):
-    from .grade import Summary, Writer, read_rows, result_row, target_of
+def grade_command(submissions, output, fmt, jobs, resume, points_file, memory, timeout):
+    from .grade import duplicate_ids, output_format, read_points, read_rows
 
-    fmt = "csv" if output.lower().endswith(".csv") else "jsonl"
-    summary = Summary()
+    fmt = output_format(output, fmt)
     try:
         rows = list(read_rows(submissions))
-        seen = set()
-        for row in rows:
-            key = row.get("id")
-            if "error" not in row and key in seen:
-                fail(f"{submissions}: line {row['line']}: the id {key!r} appears twice")
-            seen.add(key)
-        stream = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")
+        problem = duplicate_ids(rows)
+        if problem:
+            fail(f"{submissions}: {problem}; ids must be unique")
+        points = read_points(points_file)
     except DeriveError as exc:
         fail(str(exc))
+    if fmt == "gradescope" and resume:
+        fail("--resume works with JSONL or CSV output, not gradescope")
+    if resume and output == "-":
+        fail("--resume needs -o FILE")
+    _grade(rows, output, fmt, jobs, timeout, memory, resume, points)
+
+
+def _grade(rows, output, fmt, jobs, timeout, memory, resume, points):
+    from .grade import Progress, Summary, Writer, failed_row, grade_row, graded_ids, gradescope
+    from .isolate import Failure, run
+
+    done = graded_ids(Path(output), fmt) if resume else set()
+    todo = [row for row in rows if row.get("id") is None or row.get("id") not in done]
+    summary, collected = Summary(), []
+    try:
+        if fmt == "gradescope" or output == "-":
+            stream = sys.stdout if output == "-" else None
+        else:
+            append = resume and Path(output).exists() and Path(output).stat().st_size > 0
+            stream = open(output, "a" if append else "w", encoding="utf-8", newline="")
     except OSError as exc:
         fail(f"cannot open {output}: {exc.strerror}")
-    from .check import INVALID, Result, check
-
-    with stream if output != "-" else nullcontext(stream):
-        writer = Writer(stream, fmt)
-        for row in rows:
-            if "error" in row:
-                result = Result(None, None, INVALID, row["error"])
-            elif not isinstance(row.get("answer"), str) or not row.get("problem"):
-                result = Result(row.get("problem"), row.get("part"), INVALID,
-                                f"line {row['line']}: needs a problem and an answer (text)")
+    writer = Writer(stream, fmt, header=not (resume and done)) if stream is not None else None
+    progress = Progress(len(todo))
+    by_key = dict(enumerate(todo))
+    try:
+        for key, result in run(grade_row, ((k, (row, timeout)) for k, row in by_key.items()), jobs=jobs,
+                               timeout=timeout, memory_mb=memory):
+            out = failed_row(by_key[key], result.reason) if isinstance(result, Failure) else result
+            if writer is not None:
+                writer.write(out)
             else:
-                try:
-                    result = check(target_of(row), row["answer"], timeout=timeout)
-                except DeriveError as exc:
-                    result = Result(row.get("problem"), row.get("part"), INVALID, str(exc))
-            out = result_row(row, result)
-            writer.write(out)
+                collected.append(out)
             summary.add(out)
+            progress.step()
+    except KeyboardInterrupt:
+        progress.close()
+        fail(f"interrupted: {summary.lines()[0]} written; go on with --resume", code=130)
+    finally:
+        if stream is not None and stream is not sys.stdout:
+            stream.close()
+    progress.close()
+    if fmt == "gradescope":
+        order = {row.get("id"): n for n, row in enumerate(rows)}
+        collected.sort(key=lambda r: order.get(r.get("id"), 0))
+        Path(output).write_text(json.dumps(gradescope(collected, points), indent=2, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+    if resume and done:
+        click.echo(f"{len(done)} ids already graded in {output}, skipped", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
 

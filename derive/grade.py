@@ -1,14 +1,20 @@
 """Grading a class: rows {id, problem, part, answer} in, one result per row out, and a summary.
 
-Input is JSONL (one object a line) or CSV with a header; output is JSONL, or
-CSV when the output file ends in .csv. A row that cannot be read becomes an
-`invalid` result naming the line; it never stops the batch.
+Input is JSONL (one object a line) or CSV with a header. Output is JSONL or
+CSV, appended and flushed as each check completes (an interrupted run leaves
+a valid file; `resume` skips the ids already there), or a Gradescope
+`results.json` written at the end. Every check runs in a worker process with
+hard limits (`derive.isolate`); a row that cannot be read, or a check that
+dies, becomes a result that says why and the batch goes on.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
+import sys
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,24 +24,20 @@ from .errors import DeriveError
 FIELDS = ("id", "problem", "part", "answer")
 RESULT_FIELDS = ("id", "problem", "part", "verdict", "message", "student_latex", "reference_latex",
                  "assumptions_used", "counterexample", "diagnosis")
+MAX_ANSWER = 100_000  # characters kept from an answer cell; the parser's own limit is lower
 
 
-def read_rows(path: Path, fmt: str | None = None) -> Iterator[dict]:
+# -- input -------------------------------------------------------------------------------
+def read_rows(path: Path) -> Iterator[dict]:
     """Rows of a JSONL or CSV file; a bad row is yielded as {"error": ...} with its line number."""
-    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     raw = path.read_bytes()
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DeriveError(f"{path}: not UTF-8 (byte {exc.start})") from exc
-    if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(content, newline=""))
-        missing = [f for f in ("id", "answer") if f not in (reader.fieldnames or [])]
-        if missing:
-            raise DeriveError(f"{path}: the CSV header needs columns id, problem, part, answer "
-                              f"(missing: {', '.join(missing)}; found: {', '.join(reader.fieldnames or [])})")
-        for number, row in enumerate(reader, start=2):
-            yield {**{k: (v or "") for k, v in row.items() if k in FIELDS}, "line": number}
+        line = raw[:exc.start].count(b"\n") + 1
+        raise DeriveError(f"{path}: line {line} is not UTF-8 (byte {exc.start}); save the file as UTF-8") from exc
+    if path.suffix.lower() == ".csv":
+        yield from _csv_rows(path, content)
         return
     for number, line in enumerate(content.splitlines(), start=1):
         if not line.strip():
@@ -48,7 +50,39 @@ def read_rows(path: Path, fmt: str | None = None) -> Iterator[dict]:
         if not isinstance(row, dict):
             yield {"line": number, "error": f"line {number}: expected a JSON object"}
             continue
+        unknown = sorted(set(row) - set(FIELDS))
+        if "answer" not in row or unknown:
+            names = ", ".join(unknown) or "no answer"
+            yield {"line": number, "id": row.get("id"),
+                   "error": f"line {number}: expected fields id, problem, part, answer (got {names})"}
+            continue
         yield {**{k: row.get(k) for k in FIELDS}, "line": number}
+
+
+def _csv_rows(path: Path, content: str) -> Iterator[dict]:
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    header = reader.fieldnames or []
+    missing = [f for f in ("id", "problem", "answer") if f not in header]
+    if missing:
+        raise DeriveError(f"{path}: the CSV header needs the columns id, problem, part, answer "
+                          f"(missing: {', '.join(missing)}; found: {', '.join(header) or 'nothing'})")
+    try:
+        for row in reader:
+            yield {**{k: (row.get(k) or "") for k in FIELDS}, "line": reader.line_num}
+    except csv.Error as exc:
+        raise DeriveError(f"{path}: line {reader.line_num}: {exc}") from exc
+
+
+def duplicate_ids(rows: list[dict]) -> str | None:
+    seen: dict = {}
+    for row in rows:
+        key = row.get("id")
+        if key is None or "error" in row:
+            continue
+        if key in seen:
+            return f"the id {key!r} appears twice (lines {seen[key]} and {row['line']})"
+        seen[key] = row["line"]
+    return None
 
 
 def target_of(row: dict) -> str:
@@ -56,32 +90,115 @@ def target_of(row: dict) -> str:
     return f"{problem}/{part}" if part else problem
 
 
-def result_row(row: dict, result) -> dict:
-    data = result.to_json()
+# -- the work a worker does ---------------------------------------------------------------
+def grade_row(payload: tuple) -> dict:
+    """One row's result (runs in a worker); never raises for bad input."""
+    row, timeout = payload
+    from .check import INVALID, Result, check
+
+    if "error" in row:
+        result = Result(row.get("problem"), row.get("part"), INVALID, row["error"])
+    elif not isinstance(row.get("answer"), str) or not row.get("problem") or not isinstance(row["problem"], str):
+        result = Result(row.get("problem"), row.get("part"), INVALID,
+                        f"line {row['line']}: needs a problem and an answer, as text")
+    else:
+        try:
+            result = check(target_of(row), row["answer"][:MAX_ANSWER], timeout=timeout)
+        except DeriveError as exc:
+            result = Result(row.get("problem"), row.get("part"), INVALID, str(exc))
+    return result_row(row, result.to_json())
+
+
+def result_row(row: dict, data: dict) -> dict:
     out = {"id": row.get("id"), **{k: data.get(k) for k in RESULT_FIELDS if k != "id"}}
     if out["problem"] is None:
         out["problem"], out["part"] = row.get("problem"), row.get("part")
     return out
 
 
-class Writer:
-    """Results appended as they come, flushed each time."""
+def failed_row(row: dict, reason: str) -> dict:
+    from .check import UNDECIDED
 
-    def __init__(self, stream, fmt: str):
+    return {"id": row.get("id"), "problem": row.get("problem"), "part": row.get("part"), "verdict": UNDECIDED,
+            "message": f"undecided: {reason}", "student_latex": None, "reference_latex": None,
+            "assumptions_used": [], "counterexample": None, "diagnosis": []}
+
+
+# -- output -------------------------------------------------------------------------------
+def output_format(output: str, requested: str | None) -> str:
+    if requested:
+        return requested
+    return "csv" if output.lower().endswith(".csv") else "jsonl"
+
+
+def graded_ids(path: Path, fmt: str) -> set:
+    """Ids already in an output file, after cutting off a last line that an interruption left half-written."""
+    if not path.exists():
+        return set()
+    data = path.read_bytes()
+    cut = data.rfind(b"\n") + 1
+    if cut < len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(cut)
+        data = data[:cut]
+    text = data.decode("utf-8", errors="replace")
+    if fmt == "csv":
+        return {row.get("id") for row in csv.DictReader(io.StringIO(text, newline=""))}
+    ids = set()
+    for line in text.splitlines():
+        try:
+            ids.add(json.loads(line).get("id"))
+        except (ValueError, AttributeError):
+            continue
+    return ids
+
+
+class Writer:
+    """Results appended as they come, flushed (and synced) each time."""
+
+    def __init__(self, stream, fmt: str, header: bool):
         self.stream, self.fmt = stream, fmt
         self._csv = None
         if fmt == "csv":
             self._csv = csv.DictWriter(stream, fieldnames=RESULT_FIELDS, extrasaction="ignore")
-            self._csv.writeheader()
+            if header:
+                self._csv.writeheader()
 
     def write(self, row: dict) -> None:
         if self._csv is not None:
-            flat = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
-                    for k, v in row.items()}
-            self._csv.writerow(flat)
+            self._csv.writerow({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
+                                for k, v in row.items()})
         else:
             self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
         self.stream.flush()
+        try:
+            os.fsync(self.stream.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass  # a pipe or a terminal
+
+
+def gradescope(results: list[dict], points: dict) -> dict:
+    """A Gradescope autograder results.json: one test per answer."""
+    tests = []
+    for row in results:
+        target = target_of(row)
+        worth = float(points.get(target, points.get(str(row.get("problem")), points.get("*", 1))))
+        score = worth if row["verdict"] == "equivalent" else 0.0
+        tests.append({"name": f"{row.get('id')}: {target}", "score": score, "max_score": worth,
+                      "output": row["message"] + ("\n" + "\n".join(row["diagnosis"]) if row["diagnosis"] else "")})
+    return {"score": sum(t["score"] for t in tests), "tests": tests}
+
+
+def read_points(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DeriveError(f"{path}: not a JSON object of points per problem/part ({exc})") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, (int, float)) for v in data.values()):
+        raise DeriveError(f"{path}: expected {{\"problem/part\": points, ..., \"*\": default}}")
+    return data
 
 
 class Summary:
@@ -101,3 +218,25 @@ class Summary:
             counts = self.parts[target]
             out.append(f"  {target}: " + ", ".join(f"{counts[v]} {v}" for v in order if counts[v]))
         return out
+
+
+class Progress:
+    """`graded 120/1000 (35/s)` on a terminal's standard error; silent otherwise."""
+
+    def __init__(self, total: int, enabled: bool | None = None):
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._last = 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.enabled and (now - self._last > 0.1 or self.done == self.total):
+            self._last = now
+            rate = self.done / max(now - self.start, 1e-9)
+            sys.stderr.write(f"\rgraded {self.done}/{self.total} ({rate:.0f}/s)")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
