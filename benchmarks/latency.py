@@ -37,9 +37,9 @@ def cases():
 
 def _naive(queue, target, answer):
     import sympy as sp
-    from derive.parse import Vocabulary, parse
 
     from derive import registry
+    from derive.parse import Vocabulary, parse
 
     problem, part_id = target.split("/")
     spec = registry.load(problem)
