@@ -159,3 +159,14 @@ def test_objects_render_themselves_in_a_notebook():
     rendered = derive(spec, "jacobian")._repr_latex_()
     assert rendered.startswith("$$\\begin{aligned}") and "quotient rule" in rendered
     assert r"\sigma_{i} \left(\delta_{ij} - \sigma_{j}\right)" in rendered
+
+
+@needs_tex
+def test_pdflatex_alone_runs_until_references_settle(tmp_path, monkeypatch):
+    real = shutil.which
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None if name == "latexmk" else real(name))
+    assert pdf.tex_engine()[0] == "pdflatex"
+    source = ("\\documentclass{article}\\begin{document}\\section{A}\\label{a}See \\ref{a} on page \\pageref{a}."
+              "\\end{document}")
+    compiled = pdf.compile_pdf(source, tmp_path / "x.pdf")
+    assert "See 1 on page 1" in pdf_text(compiled.path)
