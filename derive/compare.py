@@ -130,14 +130,13 @@ def compare(spec, a, b, envs: list[Env]) -> Comparison:
 
 
 def show_value(value) -> str:
+    """A value as a person reads it: exact when short, else 15 significant digits."""
     if isinstance(value, (int, Fraction)):
         value = Fraction(value)
-        if value.denominator == 1:
-            big = abs(value.numerator) >= 10**15
-            return mpmath.nstr(mpmath.mpf(value.numerator), 15) if big else str(value.numerator)
-        return f"{value} ≈ {mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 12)}"
-    if isinstance(value, mpmath.mpc):
-        return mpmath.nstr(value, 12)
+        approx = mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 15)
+        if max(value.numerator.bit_length(), value.denominator.bit_length()) > 50:
+            return approx
+        return str(value) if value.denominator == 1 else f"{value} ≈ {approx}"
     return mpmath.nstr(value, 15)
 
 

@@ -53,6 +53,8 @@ def _simple(c) -> Fraction | None:
 
 
 def _factor_words(c: Fraction) -> str:
+    if c == 0:
+        return "the answer is 0 where the right one is not"
     if c == -1:
         return "sign error: the answer is the negative of the right one"
     if c < 0:
@@ -68,8 +70,11 @@ def _ratio_words(spec, student_values, reference_values, envs) -> list[str]:
     constant = _constant(ratios)
     if constant is not None:
         simple = _simple(constant)
-        return [_factor_words(simple)] if simple is not None and simple != 1 else \
-            ([f"off by a constant factor ≈ {mpmath.nstr(constant, 6)}"] if simple != 1 else [])
+        if simple is not None:
+            return [_factor_words(simple)] if simple != 1 else []
+        if abs(constant - 1) < mpmath.mpf("0.01"):
+            return ["close to the right value but not equal: a rounded decimal? (decimals are read exactly)"]
+        return [f"off by a constant factor ≈ {mpmath.nstr(constant, 6)}"]
     if spec is None:
         return []
     for dim in sorted({d for env in envs for d in env.sizes}, key=str):
@@ -90,7 +95,17 @@ def _matches(ratios, sizes, scaled) -> bool:
 
 
 def diagnose(spec, part, student, envs, reference=None) -> list[str]:
-    """What is wrong with `student`, most specific first; [] when nothing is recognised."""
+    """What is wrong with `student`, most specific first; [] when nothing is recognised.
+
+    A diagnosis is advice: if working one out fails, the verdict stands without it.
+    """
+    try:
+        return _diagnose(spec, part, student, envs, reference)
+    except (ArithmeticError, ValueError, TypeError, Undefined):
+        return []
+
+
+def _diagnose(spec, part, student, envs, reference) -> list[str]:
     reference = part.reference if part is not None else reference
     found: list[str] = []
     if part is not None:

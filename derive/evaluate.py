@@ -15,6 +15,7 @@ a spec.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -28,6 +29,7 @@ from .spec import D, Spec
 
 MAX_EXPONENT = 10_000  # exact integer powers beyond this switch to floating point
 MAX_LOOP = 200_000  # terms of all sums in one evaluation
+MAX_FACTORIAL = 5_000
 
 
 class Undefined(Exception):
@@ -158,6 +160,11 @@ class Evaluator:
             return self._sum(e, bound)
         if isinstance(e, sp.Abs):
             return abs(self._eval(e.args[0], bound))
+        if isinstance(e, sp.factorial):
+            n = self._int(e.args[0], bound)
+            if not 0 <= n <= MAX_FACTORIAL:
+                raise Undefined(f"factorial of {n}")
+            return math.factorial(n)
         if isinstance(e, sp.Function):
             return self._function(e, bound)
         if isinstance(e, D):

@@ -118,9 +118,9 @@ def test_grade_jsonl_and_csv(tmp_path):
     out = tmp_path / "results.jsonl"
     result = CliRunner().invoke(main, ["grade", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    graded = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [g["id"] for g in graded] == ["a1", "a2", "a3", "a4"]
-    assert [g["verdict"] for g in graded] == ["equivalent", "not_equivalent", "equivalent", "invalid"]
+    graded = {g["id"]: g for g in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert sorted(graded) == ["a1", "a2", "a3", "a4"]  # in the order they completed
+    assert [graded[k]["verdict"] for k in sorted(graded)] == ["equivalent", "not_equivalent", "equivalent", "invalid"]
     assert "4 answers: 2 equivalent, 1 not_equivalent, 1 invalid, 0 undecided" in result.output
     csv_in = tmp_path / "subs.csv"
     csv_in.write_text("id,problem,part,answer\nb1,softmax-jacobian,jacobian,\"s_i*(delta_ij - s_j)\"\n",
