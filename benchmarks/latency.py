@@ -44,7 +44,7 @@ def _naive(queue, target, answer):
     problem, part_id = target.split("/")
     spec = registry.load(problem)
     part = spec.part_by_id(part_id)
-    expr = parse(answer, Vocabulary.from_spec(spec)).index_form(part.free)
+    expr = parse(answer, Vocabulary.from_spec(spec, part)).index_form(part.free)
     start = time.perf_counter()
     same = sp.simplify(expr - part.reference) == 0
     queue.put((same, time.perf_counter() - start))

@@ -109,7 +109,7 @@ def check(target: str, answer: str, fmt: str = "auto", timeout: float = DEFAULT_
     part = spec.part_by_id(part_id)
     result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=tex(part.reference, spec))
     try:
-        parsed = parse(answer, Vocabulary.from_spec(spec), fmt=fmt)
+        parsed = parse(answer, Vocabulary.from_spec(spec, part), fmt=fmt)
         student = parsed.index_form(part.free)
     except ParseError as exc:
         return Result.invalid(problem_id, part_id, exc)
