@@ -90,6 +90,18 @@ def _points(problem_id: str, part_id: str, relax: frozenset = frozenset()):
     return spec_points(spec, part.free, seed=f"{problem_id}/{part_id}/{sorted(map(str, relax))}", relax=relax)
 
 
+def warm(targets) -> None:
+    """Load the specs, vocabularies and test points of `targets` (problem/part) before workers fork."""
+    for target in targets:
+        try:
+            problem_id, part_id = resolve(target)
+        except DeriveError:
+            continue
+        spec = registry.load(problem_id)
+        Vocabulary.from_spec(spec, spec.part_by_id(part_id))
+        _points(problem_id, part_id)
+
+
 def _with_deadline(envs, deadline):
     for env in envs:
         env.deadline = deadline

@@ -297,11 +297,13 @@ def grade_command(submissions, output, fmt, jobs, resume, points_file, memory, t
 
 
 def _grade(rows, output, fmt, jobs, timeout, memory, resume, points):
-    from .grade import Progress, Summary, Writer, failed_row, grade_row, graded_ids, gradescope
+    from .check import warm
+    from .grade import Progress, Summary, Writer, failed_row, grade_row, graded_ids, gradescope, target_of
     from .isolate import Failure, run
 
     done = graded_ids(Path(output), fmt) if resume else set()
     todo = [row for row in rows if row.get("id") is None or row.get("id") not in done]
+    warm({target_of(row) for row in todo if isinstance(row.get("problem"), str)})
     summary, collected = Summary(), []
     try:
         if fmt == "gradescope" or output == "-":
