@@ -46,8 +46,13 @@ def _limit_cpu(seconds: float) -> None:
     used = resource.getrusage(resource.RUSAGE_SELF)
     spent = used.ru_utime + used.ru_stime
     soft = int(spent + seconds) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
     try:
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))
+        # only the soft limit moves (SIGXCPU ends the worker): without CAP_SYS_RESOURCE a hard
+        # limit, once lowered, could never be raised again for the next task
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
     except (ValueError, OSError):  # pragma: no cover
         pass
 

@@ -45,3 +45,15 @@ def test_every_task_gets_exactly_one_result_and_the_batch_goes_on():
 def test_run_one_returns_the_result():
     assert run_one(task, "x", timeout=5) == "X"
     assert isinstance(run_one(task, "sleep", timeout=0.5), Failure)
+
+
+def busy(payload):
+    start = time.process_time()
+    while time.process_time() - start < 0.2:
+        pass
+    return payload
+
+
+def test_a_long_lived_worker_is_not_stopped_by_the_cpu_it_spent_on_earlier_tasks():
+    results = dict(run(busy, [(n, n) for n in range(25)], jobs=1, timeout=1.0))
+    assert results == {n: n for n in range(25)}
