@@ -59,6 +59,7 @@ def _builtins(mode: str) -> tuple[dict[str, str], dict[str, tuple[Entry, ...]]]:
     for name in BUILTIN_FUNCTIONS:
         add(name, Entry("bfunc", name, name))
     add("e", Entry("const", sp.E, "e"))
+    add("E", Entry("const", sp.E, "E"))  # SymPy's own spelling; a spec's E (an error function) wins
     for surface in ("pi", "π"):
         add(surface, Entry("const", sp.pi, "π") if surface == "π" else None)
     for surface in ("sum", "Sum"):
@@ -69,7 +70,6 @@ def _builtins(mode: str) -> tuple[dict[str, str], dict[str, tuple[Entry, ...]]]:
     add("HadamardPower", Entry("hpow", None, "HadamardPower"))
     add("softmax", Entry("softmax", None, "softmax"))
     if mode == "free":
-        add("E", Entry("const", sp.E, "E"))
         add("ℓ", Entry("greek", "ell", "ℓ"))
     else:
         add("I", Entry("ident", None, "I"))

@@ -21,7 +21,7 @@ from derive import registry
 from derive.matrix import to_matrix
 from derive.numeric import Evaluator, close, random_point
 from derive.parse import Parsed, ParseError, Vocabulary, parse
-from derive.render import matrix_tex, matrix_text, tex, text
+from derive.render import ascii_text, matrix_tex, matrix_text, tex, text
 
 from .conftest import all_parts
 
@@ -53,7 +53,7 @@ def answers(part):
 # -- our printers, read back ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("problem_id,part_id", PARTS, ids=IDS)
-@pytest.mark.parametrize("printer", [text, tex], ids=["text", "tex"])
+@pytest.mark.parametrize("printer", [text, tex, ascii_text], ids=["text", "tex", "ascii"])
 def test_printed_index_forms_read_back(problem_id, part_id, printer):
     spec = registry.load(problem_id)
     part = spec.part_by_id(part_id)
