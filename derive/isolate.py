@@ -57,11 +57,14 @@ def _limit_cpu(seconds: float) -> None:
         pass
 
 
-def _serve(connection, function: Callable, timeout: float, memory_mb: int) -> None:
+def _serve(connection, function: Callable, timeout: float, memory_mb: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(memory_mb)
     while True:
         try:
+            while not connection.poll(0.5):
+                if os.getppid() != parent:
+                    return  # the parent was killed: do not linger as an orphan
             task = connection.recv()
         except EOFError:
             return
@@ -84,7 +87,8 @@ class _Worker:
     def __init__(self, function, timeout, memory_mb):
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, function, timeout, memory_mb), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, function, timeout, memory_mb, os.getpid()),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.task = None

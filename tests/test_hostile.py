@@ -122,3 +122,37 @@ def test_gradescope_results_json(tmp_path):
     assert [(t["score"], t["max_score"]) for t in data["tests"]] == [(2.0, 2.0), (0.0, 3.0)]
     assert data["score"] == 2.0 and all(t["name"] and t["output"] for t in data["tests"])
     assert os.path.getsize(out) > 0
+
+
+def _submissions(path, count):
+    answers = ["s_i*(delta_ij - s_j)", r"\sigma_i(1-\sigma_j)", "diag(s) - s s^T", "s_i"]
+    rows = [{"id": f"r{n}", "problem": "softmax-jacobian", "part": "jacobian", "answer": answers[n % 4]}
+            for n in range(count)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return {r["id"] for r in rows}
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
+def test_an_interrupted_run_leaves_a_valid_file_and_resume_finishes_it(tmp_path, how):
+    import signal
+    import subprocess
+    import sys
+
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    ids = _submissions(source, 3000)
+    command = [sys.executable, "-m", "derive.cli", "grade", str(source), "-o", str(out), "--jobs", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 2000):
+        time.sleep(0.05)
+    process.send_signal(getattr(signal, how))
+    _, err = process.communicate(timeout=30)
+    if how == "SIGINT":
+        assert process.returncode == 130 and b"--resume" in err and b"Traceback" not in err
+    lines = out.read_text(encoding="utf-8").split("\n")
+    complete = [json.loads(line) for line in lines[:-1]]  # everything before the last newline parses
+    assert 0 < len(complete) < 3000
+    result = CliRunner().invoke(main, ["grade", str(source), "-o", str(out), "--resume"])
+    assert result.exit_code == 0, result.output
+    graded = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(graded) == sorted(ids)  # every id exactly once
