@@ -128,3 +128,36 @@ def test_grade_jsonl_and_csv(tmp_path):
     result = CliRunner().invoke(main, ["grade", str(csv_in), "-o", str(tmp_path / "r.csv")])
     assert result.exit_code == 0, result.output
     assert "equivalent" in (tmp_path / "r.csv").read_text(encoding="utf-8")
+
+
+def _notations():
+    from derive import registry
+    from derive.matrix import to_matrix
+    from derive.render import ascii_text, matrix_ascii, matrix_tex, matrix_text, tex, text
+
+    for spec in registry.all_specs():
+        for part in spec.parts:
+            forms = {"ascii": ascii_text(part.reference, spec), "unicode": text(part.reference, spec),
+                     "latex": tex(part.reference, spec)}
+            if part.matrix:
+                form = to_matrix(part.reference, part.free, spec)
+                forms.update({"matrix ascii": matrix_ascii(form, spec), "matrix unicode": matrix_text(form, spec),
+                              "matrix latex": matrix_tex(form, spec)})
+            mistakes = [(m, {"ascii": ascii_text(m.answer, spec), "latex": tex(m.answer, spec)})
+                        for m in part.mistakes]
+            yield f"{spec.id}/{part.id}", forms, mistakes
+
+
+NOTATIONS = list(_notations())
+
+
+@pytest.mark.parametrize("target,forms,mistakes", NOTATIONS, ids=[n[0] for n in NOTATIONS])
+def test_every_spec_answer_in_every_notation_and_every_known_mistake(target, forms, mistakes):
+    for how, answer in forms.items():
+        result = check(target, answer)
+        assert result.verdict == "equivalent", (how, answer, result.message)
+    for mistake, written in mistakes:
+        for how, answer in written.items():
+            result = check(target, answer)
+            assert result.verdict == "not_equivalent", (how, answer, result.message)
+            assert mistake.why in result.diagnosis, (how, answer, result.diagnosis)
