@@ -156,10 +156,13 @@ def check_characters(text: str, limits: Limits) -> None:
 class _Normaliser:
     """Canonical characters plus, for each, its column in the original text."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, depth: int = 0):
         self.text = text
         self.out: list[str] = []
         self.pos: list[int] = []
+        self.depth = depth
+        if depth > MAX_DEPTH:
+            raise ParseError("LaTeX commands are nested too deeply", None, text)
 
     def emit(self, s: str, p: int) -> None:
         for c in s:
@@ -209,6 +212,8 @@ class _Normaliser:
             self.fail("missing '}'", i)
         if self.text[i] == "\\":
             m = re.compile(r"\\([A-Za-z]+|.)").match(self.text, i)
+            if m is None or m.end() > end:
+                self.fail("a lone backslash", i)
             return i, m.end(), m.end()
         return i, i + 1, i + 1
 
@@ -238,7 +243,7 @@ class _Normaliser:
             self.emit(SEP + name + SEP, i)
         elif name.rstrip("*") in LATEX_WORDS:
             start, stop, k = self.group(k, end)
-            inner = _Normaliser(text)
+            inner = _Normaliser(text, self.depth + 1)
             inner.run(start, stop)
             word = "".join(inner.out).replace(SEP, "").strip()
             if word == "1" and name in ("mathbf", "mathbb", "bm", "boldsymbol", "textbf"):
@@ -255,12 +260,13 @@ class _Normaliser:
                 self.emit(SEP, i)
         elif name in ("hat", "widehat"):
             start, stop, k = self.group(k, end)
-            inner = _Normaliser(text)
+            inner = _Normaliser(text, self.depth + 1)
             inner.run(start, stop)
-            word = "".join(inner.out).strip()
-            if len(word) != 1 or not is_letter(word):
+            word = "".join(inner.out).replace(SEP, "").strip()
+            hatted = unicodedata.normalize("NFC", word + "\u0302")
+            if len(word) != 1 or not is_letter(word) or len(hatted) != 1:
                 self.fail(f"\\{name}{{...}} must hold one letter", i)
-            self.emit(unicodedata.normalize("NFC", word + "\u0302"), i)
+            self.emit(hatted, i)
         else:
             self.fail(f"unsupported LaTeX command \\{name}", i)
         return k

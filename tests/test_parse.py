@@ -484,6 +484,12 @@ HOSTILE = [
     ("delta_i", "two indices", 0),
     ("sum_k k", "cannot tell the range of k", 4),
     ("sqrt(10^150)", "root of a number this large", 0),
+    ("\\hat\\", "lone backslash", 4),
+    ("\\hat{\\hat{y}}", "must hold one letter", 0),
+    ("\\mathrm{" * 200 + "x" + "}" * 200, "nested too deeply", None),
+    ("\\sqrt " * 300 + "x", "nested too deeply", None),
+    ("sin " * 400 + "x", "nested too deeply", None),
+    ("|" * 1000, "nested too deeply", None),
 ]
 
 
