@@ -227,26 +227,36 @@ class _Parser(NameRules, IndexRules):
         return self.label(self.alg.add(terms, positions), start)
 
     def term(self, implicit_only: bool = False):
+        """A product or quotient. Scalar factors wait in a list and are multiplied once at the end
+        (they commute with every operation here), so a long product costs one SymPy Mul, not n."""
         start = self.tok.pos
         acc = self.concrete(self.unary(implicit_only))
+        scalars: list = []
         while True:
             t = self.tok
             if not implicit_only and t.kind == "op" and t.text in ("*", "/", "⊙", "∘"):
                 self.advance()
-                rhs = self.concrete(self.unary())
-                if t.text == "*":
-                    acc = self.alg.mul(acc, rhs, t.pos)
-                elif t.text == "/":
-                    acc = self.alg.div(acc, rhs, t.pos)
-                else:
-                    acc = self.alg.hadamard(acc, rhs, t.pos)
+                op, rhs = t.text, self.concrete(self.unary())
             elif self.starts_factor(t, implicit_only):
                 if t.kind == "num" and self.tokens[self.i - 1].kind == "num":
                     self.fail("two numbers in a row: write * between them")
-                rhs = self.sum_() if self.is_sum(t) else self.power()
-                acc = self.alg.mul(acc, self.concrete(rhs), t.pos)
+                op, rhs = "*", self.concrete(self.sum_() if self.is_sum(t) else self.power())
             else:
-                return acc
+                return self.alg.scale(acc, scalars, start)
+            if isinstance(rhs, sp.Basic) and op != "/":
+                scalars.append(rhs)
+            elif isinstance(rhs, sp.Basic):
+                if rhs.is_zero:
+                    self.fail("division by zero", t.pos)
+                if isinstance(acc, Ambi):  # 1/N (Ψ - Δ): the 1 of a quotient is a number, not a ones vector
+                    acc = acc.coeff
+                scalars.append(self.alg.spow(rhs, -ONE, t.pos))
+            elif op == "*":
+                acc = self.alg.mul(acc, rhs, t.pos)
+            elif op == "/":
+                acc = self.alg.div(acc, rhs, t.pos)
+            else:
+                acc = self.alg.hadamard(acc, rhs, t.pos)
             self.label(acc, start)
 
     def starts_factor(self, t: Token, implicit_only: bool) -> bool:

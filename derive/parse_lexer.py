@@ -449,7 +449,7 @@ def _segment(run: str, vocab) -> list[tuple[str, str]] | None:
     pieces: list[list[str]] = []
     k = 0
     while k < len(word):
-        for length in range(len(word) - k, 0, -1):
+        for length in range(min(len(word) - k, vocab.longest), 0, -1):
             if word[k:k + length] in vocab.surfaces:
                 pieces.append([word[k:k + length], "word"])
                 k += length

@@ -257,14 +257,31 @@ class Algebra:
         return result
 
     def smul(self, a, b, pos=None):
-        factors = sp.Mul.make_args(a) + sp.Mul.make_args(b)
+        return self.smul_many([a, b], pos)
+
+    def smul_many(self, terms, pos=None):
+        factors = [f for term in terms for f in sp.Mul.make_args(term)]
         if sum(_digits(f) for f in factors if f.is_Rational) > self.limits.max_result_digits:
             self.fail("a number in this product is too large", pos)
         roots = sum(_digits(f.base) for f in factors
                     if f.is_Pow and f.base.is_Rational and f.exp.is_Rational and not f.exp.is_Integer)
         if roots > self.limits.max_root_digits:
             self.fail("the numbers under roots in this product are too large", pos)
-        return self.checked(sp.Mul(a, b), pos)
+        return self.checked(sp.Mul(*terms), pos)
+
+    def scale(self, value, scalars: list, pos):
+        """`value` times the product of `scalars`."""
+        if not scalars:
+            return value
+        if isinstance(value, sp.Basic):
+            return self.smul_many([value, *scalars], pos)
+        if isinstance(value, Ambi):
+            return Ambi(self.smul_many([value.coeff, *scalars], pos))
+        if self.known_scalar(value):
+            return self.smul_many([self.scalar(value, pos), *scalars], pos)
+        out = Scale(value.rows, value.cols, self.smul_many(scalars, pos), value)
+        out.label = value.label
+        return out
 
     def sadd(self, terms, pos=None):
         parts = [t for term in terms for t in sp.Add.make_args(term)]

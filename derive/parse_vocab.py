@@ -102,6 +102,7 @@ class Vocabulary:
     spec_id: str | None = None
     reserved: frozenset = frozenset()  # names of every symbol of the spec (fresh index letters avoid them)
     builtin_words: frozenset = frozenset()
+    longest: int = 16  # characters of the longest plain-word surface: bounds the search when splitting `xy`
 
     def lookup(self, key: str) -> tuple[Entry, ...]:
         return self.entries.get(key, ())
@@ -167,7 +168,7 @@ def _free(assume: Mapping[str, str]) -> Vocabulary:
             raise ValueError(f"unknown assumption {words!r}; known: {', '.join(sorted(ASSUMPTIONS))}")
         checked[name] = {w: True for w in found}
     return Vocabulary("free", surfaces, _extended(surfaces, {}), entries, assume=checked,
-                      builtin_words=_builtin_words(surfaces, entries))
+                      builtin_words=_builtin_words(surfaces, entries), longest=max(map(len, surfaces)))
 
 
 def _variants(spelling: str) -> set[str]:
@@ -267,4 +268,5 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
         "problem", surfaces, _extended(surfaces, continued), merged,
         indices={s.name: s for s in spec.index_range}, index_range=dict(spec.index_range),
         shapes=dict(spec.shapes), depends=depends, prefer=prefer, hint=hint, index_hint=index_hint,
-        spec_id=spec.id, reserved=frozenset(reserved), builtin_words=_builtin_words(surfaces, merged))
+        spec_id=spec.id, reserved=frozenset(reserved), builtin_words=_builtin_words(surfaces, merged),
+        longest=max(map(len, surfaces)))

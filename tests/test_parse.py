@@ -569,6 +569,16 @@ def test_random_junk_raises_only_parse_errors():
         assert time.perf_counter() - start < 0.5, answer
 
 
+@pytest.mark.parametrize("answer", [
+    "x" * 2000, "x*" * 999 + "x", "abcdefghijklmnopqrstuvwxyz" * 76, "(x+1)*" * 330 + "x", "x/y*" * 400 + "x",
+    "x+" * 999 + "x", "2^9*" * 399 + "1", "sqrt(2)*" * 240 + "1", "1/3+" * 499 + "1",
+], ids=lambda a: a[:12])
+def test_long_legal_answers_are_fast(answer):
+    start = time.perf_counter()
+    parse(answer, FREE).index_form()
+    assert time.perf_counter() - start < 0.5
+
+
 def test_parse_is_fast():
     spec = registry.load(L2)
     part = spec.part_by_id("dW1")
