@@ -263,8 +263,9 @@ class Algebra:
         factors = [f for term in terms for f in sp.Mul.make_args(term)]
         if sum(_digits(f) for f in factors if f.is_Rational) > self.limits.max_result_digits:
             self.fail("a number in this product is too large", pos)
-        roots = sum(_digits(f.base) for f in factors
-                    if f.is_Pow and f.base.is_Rational and f.exp.is_Rational and not f.exp.is_Integer)
+        radicands = {f.base for f in factors
+                     if f.is_Pow and f.base.is_Rational and f.exp.is_Rational and not f.exp.is_Integer}
+        roots = sum(_digits(r) for r in radicands)  # SymPy multiplies distinct radicands and factors them
         if roots > self.limits.max_root_digits:
             self.fail("the numbers under roots in this product are too large", pos)
         return self.checked(sp.Mul(*terms), pos)

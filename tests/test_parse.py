@@ -490,6 +490,7 @@ HOSTILE = [
     ("\\sqrt " * 300 + "x", "nested too deeply", None),
     ("sin " * 400 + "x", "nested too deeply", None),
     ("|" * 1000, "nested too deeply", None),
+    ("*".join(f"sqrt({10 ** 29 + 7 * k})" for k in range(50)), "numbers under roots", 0),
 ]
 
 
