@@ -118,7 +118,8 @@ LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", 
 LATEX_FUNCTIONS = {"exp", "log", "ln", "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech",
                    "csch", "coth", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arccot"}
 LATEX_WORDS = {"operatorname", "mathrm", "text", "textrm", "mathit", "textit", "mathsf", "textsf", "mathbf",
-               "textbf", "boldsymbol", "bm", "mathbb", "mathnormal", "mathup"}
+               "textbf", "boldsymbol", "bm", "mathbb", "mathnormal", "mathup", "vec"}
+LATEX_STYLES = {"mathbf", "boldsymbol", "bm", "mathit", "mathnormal", "vec"}  # a styled symbol: \mathbf{W}_2 is W_2
 LATEX_SINGLE = {"{": "(", "}": ")", "|": "|"}
 
 NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)")
@@ -253,11 +254,12 @@ class _Normaliser:
             elif not all(is_letter(c) or c.isdigit() or c in "'" for c in word):
                 self.fail(f"\\{name.rstrip('*')}{{...}} must hold a name, not '{word[:20]}'", i)
             else:
-                self.emit(SEP, i)
+                plain = name in LATEX_STYLES and len(word) == 1
+                self.emit("" if plain else SEP, i)
                 for c, p in zip(inner.out, inner.pos):
                     if c != SEP:
                         self.emit(c, p)
-                self.emit(SEP, i)
+                self.emit("" if plain else SEP, i)
         elif name in ("hat", "widehat"):
             start, stop, k = self.group(k, end)
             inner = _Normaliser(text, self.depth + 1)

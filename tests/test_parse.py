@@ -225,6 +225,12 @@ CATALOGUE = [
     (L2, "dW2", r"lambda + λ + \lambda + lam", lambda s: 4 * s.lambda_),
     (L2, "dZ3", r"Delta_nk + Δ_nk + \Delta_{nk}", lambda s: 3 * s.Delta[s.n, s.k]),
     (L2, "dZ3", "(Ψ_nk - Δ_nk)/N", None),
+    # LaTeX spacing and styled symbols
+    (L2, "dZ3", r"\frac{1}{N}\,\left(\Psi_{nk}\;-\!\Delta_{nk}\quad\right)", None),
+    (L2, "dZ3", r"\boldsymbol{\Psi}_{nk}/N - \mathbf{\Delta}_{nk}/N", None),
+    (L2, "dW2", r"\mathbf{A}_2^\top (\mathbf{\Psi} - \mathbf{\Delta})/N + 2\lambda \mathbf{W}_2", None),
+    (L2, "dW2", r"\vec{W}_{2,jk}", lambda s: s.W2[s.j, s.k]),
+    (L2, "dZ3", r"$\displaystyle \frac{\Psi_{nk} - \Delta_{nk}}{N}$", None),
 ]
 
 
