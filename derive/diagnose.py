@@ -112,6 +112,8 @@ def _diagnose(spec, part, student, envs, reference) -> list[str]:
         for mistake in part.mistakes:
             if compare(spec, student, mistake.answer, envs).equal:
                 found.append(mistake.why)
+        if found:
+            return found  # the spec's own words say it best
     student_values = _values(spec, student, envs)
     reference_values = _values(spec, reference, envs)
     found += _ratio_words(spec, student_values, reference_values, envs)
@@ -119,7 +121,8 @@ def _diagnose(spec, part, student, envs, reference) -> list[str]:
                    for s, r in zip(student_values, reference_values)]
     shift = _constant(differences)
     if shift is not None and abs(shift) > _SAME:
-        found.append(f"equal up to an additive constant (the answer is {mpmath.nstr(shift, 6)} too large)")
+        side = "larger" if (shift.real if isinstance(shift, mpmath.mpc) else shift) > 0 else "smaller"
+        found.append(f"equal up to an additive constant (the answer is {mpmath.nstr(abs(shift), 6)} {side})")
     if part is not None:
         found += _structural(spec, part, student, reference, envs)
     return list(dict.fromkeys(found))
