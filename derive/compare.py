@@ -8,13 +8,12 @@ are not, evaluated again at 120 digits on a near tie (`derive.evaluate`).
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
 
-from .evaluate import Env, Evaluator, Timeout, Undefined, difference
+from .evaluate import Env, Evaluator, Undefined, difference
 
 POINTS = 6
 GENERICS = ("tanh", "sin", "softplus")
@@ -159,9 +158,3 @@ def counterexample(spec, witness, show_name) -> dict:
     if spec is not None and any(info.body is None for info in spec.functions.values()):
         point["phi"] = env.generic
     return {"point": point, "student_value": show_value(student), "reference_value": show_value(reference)}
-
-
-def check_time(deadline: float) -> None:
-    if time.monotonic() > deadline:
-        raise Timeout("time limit reached")
-
