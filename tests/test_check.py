@@ -161,3 +161,22 @@ def test_every_spec_answer_in_every_notation_and_every_known_mistake(target, for
             result = check(target, answer)
             assert result.verdict == "not_equivalent", (how, answer, result.message)
             assert mistake.why in result.diagnosis, (how, answer, result.diagnosis)
+
+
+def test_no_student_text_path_calls_eval_sympify_parse_expr_or_lambdify():
+    import ast
+    from pathlib import Path
+
+    forbidden = {"eval", "exec", "sympify", "parse_expr", "lambdify", "S", "parse_latex", "compile"}
+    package = Path(__file__).resolve().parent.parent / "derive"
+    modules = sorted(package.glob("parse*.py")) + [package / n for n in
+                                                   ("check.py", "compare.py", "diagnose.py", "evaluate.py",
+                                                    "grade.py", "isolate.py", "cli.py")]
+    for module in modules:
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Attribute):  # sp.sympify(...), not re.compile(...)
+                    name = node.func.attr if node.func.attr not in ("compile",) else ""
+                else:
+                    name = getattr(node.func, "id", "")
+                assert name not in forbidden, f"{module.name}:{node.lineno} calls {name}"
