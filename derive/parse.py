@@ -71,7 +71,7 @@ class Parsed:
     _value: Any = field(default=None, repr=False, compare=False)
     _alg: Any = field(default=None, repr=False, compare=False)
     _vocab: Any = field(default=None, repr=False, compare=False)
-    _letters: frozenset = field(default=frozenset(), repr=False, compare=False)
+    _letters: frozenset = field(default=frozenset(), repr=False, compare=False)  # letters the answer uses
 
     def index_form(self, free: tuple = ()) -> sp.Expr:
         """The expression; for a matrix, its entry at `free` (row, col), or at the one non-1 dimension."""
@@ -83,11 +83,21 @@ class Parsed:
             shapes, r, c = _match(shapes, value, free, self._vocab, self.text)
         else:
             r = c = None
-        ctx = EntryContext(alg, shapes, self._vocab, set(free), self._used())
-        return alg.materialise(ctx, value, r, c)
+        ctx = EntryContext(alg, shapes, self._vocab, set(free), self._letters)
+        try:
+            return alg.materialise(ctx, value, r, c)
+        except RecursionError:
+            raise ParseError("the expression is nested too deeply", None, self.text) from None
+        except INTERNAL as exc:
+            raise _internal(exc, self.text) from exc
 
-    def _used(self) -> set:
-        return set(self._letters)
+
+INTERNAL = (TypeError, ValueError, ArithmeticError, IndexError, KeyError, AttributeError)
+
+
+def _internal(exc: Exception, text: str) -> ParseError:
+    detail = " ".join(str(exc).split())[:120]
+    return ParseError(f"cannot read this answer (internal error {type(exc).__name__}: {detail})", None, text)
 
 
 def _match(shapes: Shapes, m: Mat, free: tuple, vocab, text: str):
@@ -123,11 +133,13 @@ def parse(text: str, vocab: Vocabulary, fmt: str = "auto", **limits) -> Parsed:
     if fmt not in ("auto", "text", "latex"):
         raise ValueError(f"fmt must be 'auto', 'text' or 'latex', not {fmt!r}")
     latex = ("\\" in text) if fmt == "auto" else fmt == "latex"
-    parser = _Parser(text, vocab, latex, lim)
     try:
+        parser = _Parser(text, vocab, latex, lim)
         value = parser.answer()
-    except RecursionError:
+    except RecursionError:  # the depth limit comes first; this is a second line of defence
         raise ParseError("the expression is nested too deeply", None, text) from None
+    except INTERNAL as exc:  # a bug of ours must still not escape as a traceback; tests assert it never happens
+        raise _internal(exc, text) from exc
     alg = parser.alg
     if isinstance(value, Mat) and alg.known_scalar(value):
         value = alg.scalar(value, 0)
@@ -136,7 +148,7 @@ def parse(text: str, vocab: Vocabulary, fmt: str = "auto", **limits) -> Parsed:
                       (1 if alg.shapes.find(d) == ONE else alg.shapes.find(d)) for d in (value.rows, value.cols))
     else:
         shape = ()
-    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.used_indices()))
+    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters))
 
 
 class _Parser(NameRules, IndexRules):
@@ -194,9 +206,6 @@ class _Parser(NameRules, IndexRules):
         if isinstance(value, Mat):
             value.label = self.text[start:self.tok.pos].strip()
         return value
-
-    def used_indices(self) -> set:
-        return set(self.letters)
 
     # -- grammar -----------------------------------------------------------------------
     def answer(self):

@@ -100,6 +100,8 @@ class IndexRules:
 
     def index_symbol(self, item, pos: int):
         if isinstance(item, int):
+            if item < 1:
+                self.fail("indices start at 1", pos)
             return sp.Integer(item)
         letter = str(item)
         if len(letter) != 1:
@@ -263,11 +265,13 @@ class IndexRules:
         finally:
             self.bound.pop()
             self.depth -= 1
+        if self.i != commas[0]:
+            self.fail(f"unexpected {self.describe(self.tok)} in sum(...)")
         self.advance()  # the comma
         inner = None
         if self.at("("):
             inner = self.advance()
-        self.advance()  # the index letter
+        self.advance()  # the index letter, checked above
         low = high = None
         if self.at(","):
             self.advance()

@@ -142,8 +142,7 @@ class NameRules:
         for surface, key in self.vocab.surfaces.items():
             if key == arg.text:
                 whole = self.vocab.surfaces.get(f"{t.raw}({surface})")
-                tensors = [e for e in self.vocab.lookup(whole)] if whole else []
-                tensors = [e for e in tensors if e.kind == "tensor"]
+                tensors = [e for e in self.vocab.lookup(whole) if e.kind == "tensor"] if whole else []
                 if tensors:
                     self.i += 3
                     return NameRef(t, tensors)

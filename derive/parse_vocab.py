@@ -167,6 +167,10 @@ def _free(assume: Mapping[str, str]) -> Vocabulary:
         if not found or not found <= ASSUMPTIONS:
             raise ValueError(f"unknown assumption {words!r}; known: {', '.join(sorted(ASSUMPTIONS))}")
         checked[name] = {w: True for w in found}
+        try:
+            sp.Symbol(name, real=True, **checked[name])
+        except ValueError as exc:  # InconsistentAssumptions: positive and negative
+            raise ValueError(f"inconsistent assumptions for {name!r}: {words!r}") from exc
     return Vocabulary("free", surfaces, _extended(surfaces, {}), entries, assume=checked,
                       builtin_words=_builtin_words(surfaces, entries), longest=max(map(len, surfaces)))
 

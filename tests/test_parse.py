@@ -556,6 +556,10 @@ def test_limits_are_keyword_arguments():
         parse("123456", FREE, max_digits=5)
     with pytest.raises(TypeError):
         parse("x", FREE, max_bananas=1)
+    with pytest.raises(ValueError, match="inconsistent"):
+        Vocabulary.free({"x": "positive negative"})
+    with pytest.raises(ValueError, match="unknown assumption"):
+        Vocabulary.free({"x": "purple"})
 
 
 def test_random_junk_raises_only_parse_errors():
@@ -564,6 +568,7 @@ def test_random_junk_raises_only_parse_errors():
               "\\mathbf{1}", "diag", "I", "⊙", "ᵀ", "²", "k", "i", "j", " ", "..", "log", "exp", "\\sum_", "W2"]
     rng = random.Random(0)
     vocabs = [FREE, Vocabulary.from_spec(registry.load(SJ), "jacobian"), Vocabulary.from_spec(registry.load(L2), "dW1")]
+    FREE_OF = [(), registry.load(SJ).part_by_id("jacobian").free, registry.load(L2).part_by_id("dW1").free]
     for k in range(1500):
         answer = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
         vocab = vocabs[k % 3]
@@ -571,8 +576,9 @@ def test_random_junk_raises_only_parse_errors():
         try:
             parsed = parse(answer, vocab)
             assert isinstance(parsed, Parsed)
-        except ParseError:
-            pass
+            parsed.index_form(FREE_OF[k % 3])
+        except ParseError as err:
+            assert "internal error" not in err.message, answer
         assert time.perf_counter() - start < 0.5, answer
 
 
