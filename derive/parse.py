@@ -45,6 +45,12 @@ Names (longest match against the vocabulary): tensors (`x_i`, `w[j,i]`,
 their inverses, `sigmoid`, `e`, `pi`, `δ`/`delta`/`KroneckerDelta`, `diag`,
 `HadamardPower`, `I`). LaTeX commands outside the supported subset are refused
 by name (`\input`, `\def`, ...).
+
+Not supported (a ParseError says so): equations and relations, derivatives
+(`\partial`, `d/dx`), integrals and products, complex numbers, infinity,
+matrix inverses and matrix powers (`A^{-1}`, `A^2`; use ⊙ or HadamardPower),
+index arithmetic (`x_{i+1}`), `\bar`/`\tilde` and other decorations, and
+derivatives of defined functions (`σ'(s)` where σ is the logistic function).
 """
 from __future__ import annotations
 

@@ -14,7 +14,6 @@ of big integers) and turns undefined values (1/0, log 0) into ParseErrors.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -345,9 +344,11 @@ class Algebra:
         if isinstance(v, Mat):
             return v
         ones = Ones(self.shapes.new(), self.shapes.new())
+        ones.label = "1"
         if v.coeff == ONE:
             return ones
         out = Scale(ones.rows, ones.cols, v.coeff, ones)
+        out.label = f"{v.coeff}·1"
         return out
 
     def mul(self, a, b, pos):
@@ -408,7 +409,9 @@ class Algebra:
         if isinstance(v, Ambi):
             return Ambi(self.smul(-ONE, v.coeff, pos))
         if isinstance(v, Mat):
-            return Scale(v.rows, v.cols, -ONE, v)
+            out = Scale(v.rows, v.cols, -ONE, v)
+            out.label = "-" + v.label
+            return out
         return self.smul(-ONE, v, pos)
 
     def power(self, base, exp, pos):
@@ -467,6 +470,3 @@ class Algebra:
             out = out.xreplace({d: m.entry(ctx, None, None) for d, m in pending.items()})
         return out
 
-
-def int_digits(n: int) -> int:
-    return 1 if n == 0 else int(math.log10(abs(n))) + 1
