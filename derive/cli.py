@@ -291,6 +291,8 @@ def grade_command(submissions, output, fmt, jobs, resume, points_file, memory, t
         fail(str(exc))
     if fmt == "gradescope" and resume:
         fail("--resume works with JSONL or CSV output, not gradescope")
+    if fmt == "gradescope" and output == "-":
+        fail("--format gradescope writes a results.json: give -o FILE")
     if resume and output == "-":
         fail("--resume needs -o FILE")
     _grade(rows, output, fmt, jobs, timeout, memory, resume, points)
@@ -302,7 +304,7 @@ def _grade(rows, output, fmt, jobs, timeout, memory, resume, points):
     from .isolate import Failure, run
 
     done = graded_ids(Path(output), fmt) if resume else set()
-    todo = [row for row in rows if row.get("id") is None or row.get("id") not in done]
+    todo = [row for row in rows if row.get("id") is None or str(row.get("id")) not in done]
     warm({target_of(row) for row in todo if isinstance(row.get("problem"), str)})
     summary, collected = Summary(), []
     try:
@@ -313,7 +315,8 @@ def _grade(rows, output, fmt, jobs, timeout, memory, resume, points):
             stream = open(output, "a" if append else "w", encoding="utf-8", newline="")
     except OSError as exc:
         fail(f"cannot open {output}: {exc.strerror}")
-    writer = Writer(stream, fmt, header=not (resume and done)) if stream is not None else None
+    fresh = stream is not None and (stream is sys.stdout or stream.tell() == 0)
+    writer = Writer(stream, fmt, header=fresh) if stream is not None else None
     progress = Progress(len(todo))
     by_key = dict(enumerate(todo))
     try:

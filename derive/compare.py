@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import mpmath
 
-from .evaluate import Env, Evaluator, Undefined, difference
+from .evaluate import Env, Evaluator, Undefined
 
 POINTS = 6
 GENERICS = ("tanh", "sin", "softplus")
@@ -28,7 +28,7 @@ def _rational(rng: random.Random, lo: float, hi: float) -> Fraction:
     return Fraction(rng.uniform(lo, hi)).limit_denominator(997)
 
 
-def _sample(kind: str, shape: tuple, rng: random.Random) -> dict:
+def _sample(kind: str, shape: tuple, rng: random.Random, wide: bool = False) -> dict:
     entries = [()]
     for size in shape:
         entries = [e + (k,) for e in entries for k in range(1, size + 1)]
@@ -40,12 +40,15 @@ def _sample(kind: str, shape: tuple, rng: random.Random) -> dict:
         rows, cols = shape
         hot = {r: rng.randint(1, cols) for r in range(1, rows + 1)}
         return {(r, c): int(hot[r] == c) for r, c in entries}
-    lo, hi = {"unit": (0.05, 0.95), "positive": (0.1, 2.0), "label": (0.05, 0.95)}.get(kind, (-1.5, 1.5))
+    ranges = {"unit": (0.05, 0.95), "positive": (0.1, 8.0) if wide else (0.1, 2.0), "label": (0.05, 0.95)}
+    lo, hi = ranges.get(kind, (-6.0, 6.0) if wide else (-1.5, 1.5))
     return {e: _rational(rng, lo, hi) for e in entries}
 
 
-def spec_point(spec, free, rng: random.Random, tie: bool, generic: str, relax=frozenset(), deadline=None) -> Env:
-    """A point of a problem: sizes 2–4, free indices (tied when `tie`), primitive entries.
+def spec_point(spec, free, rng: random.Random, tie: bool, generic: str, relax=frozenset(), deadline=None,
+               wide: bool = False) -> Env:
+    """A point of a problem: sizes 2–4, free indices (tied when `tie`), primitive entries
+    (in ±1.5, or ±6 when `wide`, so a piecewise answer meets its other pieces).
 
     Bases in `relax` are sampled without their assumption (real or unit values
     instead of the simplex or one-hot rows).
@@ -69,7 +72,7 @@ def spec_point(spec, free, rng: random.Random, tie: bool, generic: str, relax=fr
         kind = spec.samplers.get(base, "real")
         if base in relax:
             kind = "unit" if kind in ("simplex", "onehot-rows") else "real"
-        for entry, value in _sample(kind, tuple(sizes[d] for d in shape), rng).items():
+        for entry, value in _sample(kind, tuple(sizes[d] for d in shape), rng, wide).items():
             values[(base, entry)] = value
     return Env(sizes, indices, values, generic, deadline)
 
@@ -82,8 +85,8 @@ def _ties(spec, free) -> tuple[bool, ...]:
 def spec_points(spec, free, seed, count=POINTS, relax=frozenset(), deadline=None) -> list[Env]:
     rng = random.Random(seed)
     ties = _ties(spec, free)
-    return [spec_point(spec, free, rng, ties[n % len(ties)], GENERICS[n % len(GENERICS)], relax, deadline)
-            for n in range(count)]
+    return [spec_point(spec, free, rng, ties[n % len(ties)], GENERICS[n % len(GENERICS)], relax, deadline,
+                       wide=n % 3 == 2) for n in range(count)]
 
 
 # -- comparison -----------------------------------------------------------------------
@@ -96,40 +99,81 @@ class Comparison:
 
 
 def evaluate(spec, expr, env: Env):
-    """(value, scale) of `expr` at `env`, at the current mpmath precision."""
-    evaluator = Evaluator(spec, env)
-    return evaluator.value(expr), evaluator.scale
+    """The value of `expr` at `env`, at the current mpmath precision."""
+    return Evaluator(spec, env).value(expr)
+
+
+def _value(spec, expr, env: Env, dps: int = 40):
+    """The value at `dps` digits, or None where the expression is undefined."""
+    try:
+        with mpmath.workdps(dps):
+            return evaluate(spec, expr, env)
+    except Undefined:
+        return None
+
+
+def _exact(value) -> bool:
+    return isinstance(value, (int, Fraction))
+
+
+def settle(spec, a, b, env: Env, va, vb) -> bool:
+    """Are two defined values equal? Exact ones compare exactly; others are evaluated again at
+    120 digits: rounding noise shrinks by some 80 orders of magnitude, a real difference stays."""
+    if _exact(va) and _exact(vb):
+        return va == vb
+    wa, wb = _value(spec, a, env, 120), _value(spec, b, env, 120)
+    if wa is None or wb is None:
+        return False
+    with mpmath.workdps(120):  # conversions too: 10^30 as a 15-digit float is not 10^30
+        wa, wb = _as_mp(wa), _as_mp(wb)
+        first = abs(_as_mp(va) - _as_mp(vb))
+        second = abs(wa - wb)
+        size = max(abs(wa), abs(wb))
+        return bool(second == 0 or second <= first * mpmath.mpf(10) ** -60 or second <= size * mpmath.mpf(10) ** -100)
+
+
+def _as_mp(value):
+    if isinstance(value, Fraction):
+        return mpmath.mpf(value.numerator) / value.denominator
+    return mpmath.mpf(value) if isinstance(value, int) else value
+
+
+MIN_POINTS = 3
 
 
 def compare(spec, a, b, envs: list[Env]) -> Comparison:
-    """`a` against `b` at each point; a near tie is evaluated again at 120 digits."""
-    used, exact = 0, True
+    """`a` against `b` at each point.
+
+    A point where both are undefined is skipped; one where only one side is
+    undefined counts against equality (twice is a difference: once may be a
+    removable singularity hit by chance). Fewer than MIN_POINTS usable points
+    decide nothing.
+    """
+    used, exact, one_sided = 0, True, []
     for env in envs:
-        try:
-            with mpmath.workdps(40):
-                va, sa = evaluate(spec, a, env)
-                vb, sb = evaluate(spec, b, env)
-                equal, _ = difference(va, vb, max(sa, sb))
-            if equal is None:  # a near tie: noise at 40 digits shrinks at 120, a real difference stays
-                with mpmath.workdps(120):
-                    va, sa = evaluate(spec, a, env)
-                    vb, sb = evaluate(spec, b, env)
-                    equal, _ = difference(va, vb, max(sa, sb), different_above=1e-30)
-        except Undefined:
+        va, vb = _value(spec, a, env), _value(spec, b, env)
+        if va is None and vb is None:
+            continue
+        if va is None or vb is None:
+            one_sided.append((env, va, vb))
             continue
         used += 1
-        exact = exact and isinstance(va, (int, Fraction)) and isinstance(vb, (int, Fraction))
-        if equal is None:
-            return Comparison(None, used, (env, va, vb), exact)
-        if not equal:
+        exact = exact and _exact(va) and _exact(vb)
+        if not settle(spec, a, b, env, va, vb):
             return Comparison(False, used, (env, va, vb), exact)
-    if used == 0:
-        return Comparison(None, 0)
+    if len(one_sided) >= 2 or (one_sided and used < MIN_POINTS):
+        return Comparison(False, used, one_sided[0], exact)
+    if used < MIN_POINTS:
+        return Comparison(None, used)
     return Comparison(True, used, None, exact)
 
 
 def show_value(value) -> str:
     """A value as a person reads it: exact when short, else 15 significant digits."""
+    if value is None:
+        return "undefined"
+    if isinstance(value, mpmath.mpc) and value.imag == 0:
+        value = value.real
     if isinstance(value, (int, Fraction)):
         value = Fraction(value)
         approx = mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 15)

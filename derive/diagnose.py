@@ -25,7 +25,7 @@ def _values(spec, expr, envs):
     for env in envs:
         try:
             with mpmath.workdps(40):
-                value, _ = evaluate(spec, expr, env)
+                value = evaluate(spec, expr, env)
                 out.append(mpmath.mpmathify(value) if not isinstance(value, Fraction) else
                            mpmath.mpf(value.numerator) / value.denominator)
         except Undefined:

@@ -6,9 +6,9 @@ known mistake) is evaluated by walking its tree: rationals stay `Fraction`s
 equal), and the first transcendental function switches to mpmath at a chosen
 precision. Sums are loops, Kronecker deltas compare integers, a defined
 quantity (σ_i, Z_2, ...) is evaluated from its definition in the primitive
-variables, and a generic φ is a concrete smooth function. Alongside the value
-it records the largest magnitude of any term that was added, so a difference
-can be judged against the size of what cancelled.
+variables, and a generic φ is a concrete smooth function. Whether two
+floating values are equal is decided by evaluating at two precisions
+(`derive.compare.settle`), not by a tolerance.
 
 Nothing here parses text: it evaluates SymPy trees built by our parser or by
 a spec.
@@ -84,7 +84,6 @@ class Evaluator:
     def __init__(self, spec: Spec | None, env: Env):
         self.spec = spec
         self.env = env
-        self.scale = mpmath.mpf(0)
         self._loops = 0
         self._ticks = 0
         self._derivatives = {}
@@ -110,11 +109,6 @@ class Evaluator:
         self._ticks += 1
         if self._ticks % 256 == 0 and self.env.deadline is not None and time.monotonic() > self.env.deadline:
             raise Timeout("time limit reached while evaluating")
-
-    def _note(self, value) -> None:
-        size = abs(_mp(value))
-        if size > self.scale:
-            self.scale = size
 
     def _int(self, expr, bound) -> int:
         value = self._eval(expr, bound)
@@ -142,7 +136,6 @@ class Evaluator:
             total = 0
             for arg in e.args:
                 term = self._eval(arg, bound)
-                self._note(term)
                 total = total + term if _is_exact(total) and _is_exact(term) else _mp(total) + _mp(term)
             return total
         if e.is_Mul:
@@ -225,7 +218,6 @@ class Evaluator:
 
         total = 0
         for term in loop(list(e.limits), bound):
-            self._note(term)
             total = total + term if _is_exact(total) and _is_exact(term) else _mp(total) + _mp(term)
         return total
 
@@ -262,28 +254,3 @@ class Evaluator:
             if isinstance(func, UndefinedFunction) and func in self.spec.functions:
                 return generic(_mp(args[0]))
         raise Undefined(f"cannot evaluate the function {func}")
-
-
-def difference(a, b, scale, different_above: float = 1e-12) -> tuple[bool | None, float]:
-    """(equal?, relative size of the difference) for two values and the scale of their terms.
-
-    Exact values are equal or not. Floating values at the working precision are
-    equal when the difference is below 10^-(dps-12) of the scale, different
-    above `different_above` of it, and undecided (None) in between: the caller
-    evaluates again at a higher precision, where a real difference stays put
-    and rounding noise shrinks.
-    """
-    if _is_exact(a) and _is_exact(b):
-        return a == b, float(abs(Fraction(a) - Fraction(b)) / max(abs(Fraction(a)), abs(Fraction(b)), 1))
-    a, b = _mp(a), _mp(b)
-    size = max(abs(a), abs(b), _mp(scale))
-    if size == 0:
-        return True, 0.0
-    rel = abs(a - b) / size
-    if not mpmath.isfinite(rel):
-        return None, float("inf")
-    if rel <= mpmath.mpf(10) ** (-(mpmath.mp.dps - 12)):
-        return True, float(rel)
-    if rel >= different_above:
-        return False, float(rel)
-    return None, float(rel)

@@ -49,6 +49,9 @@ def read_rows(path: Path) -> Iterator[dict]:
         if not isinstance(row, dict):
             yield {"line": number, "error": f"line {number}: expected a JSON object"}
             continue
+        if not isinstance(row.get("id", ""), (str, int, float)) or isinstance(row.get("id"), bool):
+            yield {"line": number, "error": f"line {number}: the id must be a string or a number"}
+            continue
         unknown = sorted(set(row) - set(FIELDS))
         if "answer" not in row or unknown:
             names = ", ".join(unknown) or "no answer"
@@ -142,13 +145,15 @@ def graded_ids(path: Path, fmt: str) -> set:
         data = data[:cut]
     text = data.decode("utf-8", errors="replace")
     if fmt == "csv":
-        return {row.get("id") for row in csv.DictReader(io.StringIO(text, newline=""))}
+        return {row.get("id") for row in csv.DictReader(io.StringIO(text, newline="")) if row.get("id")}
     ids = set()
     for line in text.splitlines():
         try:
-            ids.add(json.loads(line).get("id"))
+            key = json.loads(line).get("id")
         except (ValueError, AttributeError):
             continue
+        if key is not None:
+            ids.add(str(key))  # as text: a CSV gives back "7" for 7
     return ids
 
 

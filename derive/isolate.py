@@ -60,6 +60,10 @@ def _limit_cpu(seconds: float) -> None:
 def _serve(connection, function: Callable, timeout: float, memory_mb: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(memory_mb)
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker stopped by SIGXCPU leaves no core file
+    except (ValueError, OSError):  # pragma: no cover
+        pass
     while True:
         try:
             while not connection.poll(0.5):

@@ -180,3 +180,43 @@ def test_no_student_text_path_calls_eval_sympify_parse_expr_or_lambdify():
                 else:
                     name = getattr(node.func, "id", "")
                 assert name not in forbidden, f"{module.name}:{node.lineno} calls {name}"
+
+
+@pytest.mark.parametrize("target,answer", [
+    ("softmax-jacobian/jacobian", "42 + 10^(-40)*cos(10^40 + x_i)"),  # one huge term inside a function
+    ("tanh-derivative", "1 - tanh(x)^2 + 10^(-30)"),  # a tiny but real difference
+    ("tanh-derivative", "1 - tanh(x)^2 + |x - 2| + x - 2"),  # right only for x < 2
+    ("softmax-jacobian/jacobian", "s_i*(1 - s_j)/delta_ij"),  # undefined wherever i ≠ j
+    ("softmax-jacobian/jacobian", "s_i*(delta_ij - s_j) + log(delta_ij)"),
+    ("softmax-cross-entropy/batch-mean", "(Psi_nk - 1/Delta_nk)/N"),
+])
+def test_answers_that_fooled_a_tolerance_or_skipped_points_are_rejected(target, answer):
+    assert check(target, answer).verdict == "not_equivalent"
+
+
+@pytest.mark.parametrize("first,second,verdict", [
+    ("exp(x)*(1+2^(-100))", "exp(x)", "not_equivalent"),
+    ("sin(10^40 + x) + 1", "sin(10^40 + x)", "not_equivalent"),
+    ("1/(cosh(x)^2 - sinh(x)^2 - 1 + 10^(-30))", "10^30", "equivalent"),  # cancellation, then equal
+    ("abs(x-3)", "3-x", "not_equivalent"),
+    ("sqrt((x+3)^2)", "x+3", "not_equivalent"),
+])
+def test_equiv_decides_by_two_precisions_not_a_tolerance(first, second, verdict):
+    assert equiv(first, second).verdict == verdict
+
+
+def test_equiv_names_an_assumption_sympy_already_used():
+    result = equiv("sqrt(x^2)", "x", assume={"x": "positive"})
+    assert result.verdict == "equivalent" and result.assumptions_used == ["x positive"]
+
+
+def test_a_verdict_survives_a_diagnosis_that_runs_out_of_time(monkeypatch):
+    from derive import check as check_module
+    from derive.evaluate import Timeout
+
+    def slow(*args, **kwargs):
+        raise Timeout("time limit reached")
+
+    monkeypatch.setattr(check_module, "diagnose", slow)
+    result = check("softmax-jacobian/jacobian", r"\sigma_i(1-\sigma_j)")
+    assert result.verdict == "not_equivalent" and result.diagnosis == []

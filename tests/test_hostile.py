@@ -156,3 +156,36 @@ def test_an_interrupted_run_leaves_a_valid_file_and_resume_finishes_it(tmp_path,
     assert result.exit_code == 0, result.output
     graded = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(graded) == sorted(ids)  # every id exactly once
+
+
+def test_gradescope_needs_an_output_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "problem": "tanh-derivative", "answer": "1"}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["grade", str(source), "--format", "gradescope"])
+    assert result.exit_code == 2 and "-o FILE" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_resume_of_a_csv_output_matches_numeric_ids_and_writes_one_header(tmp_path):
+    rows = [{"id": n, "problem": "tanh-derivative", "answer": "1 - tanh(x)^2"} for n in range(3)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert CliRunner().invoke(main, ["grade", str(source), "-o", str(out)]).exit_code == 0
+    again = CliRunner().invoke(main, ["grade", str(source), "-o", str(out), "--resume"])
+    assert again.exit_code == 0 and "3 ids already graded" in again.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4 and lines[0].startswith("id,")
+
+
+def test_an_id_that_is_a_list_is_an_invalid_row_not_a_traceback(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": [1], "problem": "tanh-derivative", "answer": "1"}) + "\n"
+                      + json.dumps({"id": "b", "problem": "tanh-derivative", "answer": "1 - tanh(x)^2"}) + "\n",
+                      encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["grade", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    verdicts = sorted(json.loads(line)["verdict"] for line in out.read_text(encoding="utf-8").splitlines())
+    assert verdicts == ["equivalent", "invalid"]
