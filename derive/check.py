@@ -22,7 +22,7 @@ from functools import lru_cache
 import sympy as sp
 
 from . import registry
-from .compare import POINTS, Comparison, compare, counterexample, spec_points
+from .compare import Comparison, compare, counterexample, spec_points
 from .diagnose import diagnose
 from .errors import DeriveError
 from .evaluate import Env, Timeout
@@ -30,6 +30,7 @@ from .parse import ParseError, Vocabulary, parse
 from .render import tex
 
 DEFAULT_TIMEOUT = 5.0  # seconds per check
+FREE_POINTS = 12  # free expressions are cheap to evaluate; more points meet small regions where they differ
 EQUIVALENT, NOT_EQUIVALENT, INVALID, UNDECIDED = "equivalent", "not_equivalent", "invalid", "undecided"
 EXIT_CODES = {EQUIVALENT: 0, NOT_EQUIVALENT: 1, INVALID: 2, UNDECIDED: 3}
 
@@ -218,7 +219,7 @@ def _name(spec, symbol) -> str:
 
 
 # -- two free expressions ---------------------------------------------------------------
-def _free_points(symbols, assume: dict, seed, count=POINTS) -> list[Env]:
+def _free_points(symbols, assume: dict, seed, count=FREE_POINTS) -> list[Env]:
     rng = random.Random(seed)
     envs = []
     for n in range(count):

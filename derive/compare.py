@@ -129,7 +129,17 @@ def settle(spec, a, b, env: Env, va, vb) -> bool:
         first = abs(_as_mp(va) - _as_mp(vb))
         second = abs(wa - wb)
         size = max(abs(wa), abs(wb))
-        return bool(second == 0 or second <= first * mpmath.mpf(10) ** -60 or second <= size * mpmath.mpf(10) ** -100)
+        if second == 0:
+            return True
+        if first != 0:
+            return bool(second <= first * mpmath.mpf(10) ** -60 or second <= size * mpmath.mpf(10) ** -100)
+    # exactly equal at 40 digits but not at 120: does it shrink again at 200?
+    ta, tb = _value(spec, a, env, 200), _value(spec, b, env, 200)
+    if ta is None or tb is None:
+        return False
+    with mpmath.workdps(200):
+        third = abs(_as_mp(ta) - _as_mp(tb))
+        return bool(third <= second * mpmath.mpf(10) ** -60)
 
 
 def _as_mp(value):
