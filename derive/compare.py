@@ -14,37 +14,13 @@ from fractions import Fraction
 import mpmath
 
 from .evaluate import Env, Evaluator, Undefined
+from .numeric import choose_indices, sample
 
 POINTS = 6
 GENERICS = ("tanh", "sin", "softplus")
 
 
 # -- points ---------------------------------------------------------------------------
-def _fraction(value) -> Fraction:
-    return Fraction(int(value.p), int(value.q))
-
-
-def _rational(rng: random.Random, lo: float, hi: float) -> Fraction:
-    return Fraction(rng.uniform(lo, hi)).limit_denominator(997)
-
-
-def _sample(kind: str, shape: tuple, rng: random.Random, wide: bool = False) -> dict:
-    entries = [()]
-    for size in shape:
-        entries = [e + (k,) for e in entries for k in range(1, size + 1)]
-    if kind == "simplex":
-        raw = {e: _rational(rng, 0.05, 1.0) for e in entries}
-        total = sum(raw.values())
-        return {e: v / total for e, v in raw.items()}
-    if kind == "onehot-rows":
-        rows, cols = shape
-        hot = {r: rng.randint(1, cols) for r in range(1, rows + 1)}
-        return {(r, c): int(hot[r] == c) for r, c in entries}
-    ranges = {"unit": (0.05, 0.95), "positive": (0.1, 8.0) if wide else (0.1, 2.0), "label": (0.05, 0.95)}
-    lo, hi = ranges.get(kind, (-6.0, 6.0) if wide else (-1.5, 1.5))
-    return {e: _rational(rng, lo, hi) for e in entries}
-
-
 def spec_point(spec, free, rng: random.Random, tie: bool, generic: str, relax=frozenset(), deadline=None,
                wide: bool = False) -> Env:
     """A point of a problem: sizes 2–4, free indices (tied when `tie`), primitive entries
@@ -56,15 +32,7 @@ def spec_point(spec, free, rng: random.Random, tie: bool, generic: str, relax=fr
     sizes = {}
     for dim in sorted({*spec.index_range.values(), *(d for s in spec.shapes.values() for d in s)}, key=str):
         sizes[dim] = rng.randint(2, 4)
-    indices: dict = {}
-    for index in free:
-        dim = spec.index_range[index]
-        same = [v for i, v in indices.items() if spec.index_range[i] == dim]
-        if tie and same:
-            indices[index] = same[0]
-        else:
-            choices = [v for v in range(1, sizes[dim] + 1) if v not in same] or [1]
-            indices[index] = rng.choice(choices)
+    indices = choose_indices(spec, free, sizes, rng, tie)
     values = {}
     for base, shape in spec.shapes.items():
         if base in spec.definitions:
@@ -72,7 +40,7 @@ def spec_point(spec, free, rng: random.Random, tie: bool, generic: str, relax=fr
         kind = spec.samplers.get(base, "real")
         if base in relax:
             kind = "unit" if kind in ("simplex", "onehot-rows") else "real"
-        for entry, value in _sample(kind, tuple(sizes[d] for d in shape), rng, wide).items():
+        for entry, value in sample(kind, tuple(sizes[d] for d in shape), rng, wide).items():
             values[(base, entry)] = value
     return Env(sizes, indices, values, generic, deadline)
 

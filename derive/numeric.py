@@ -36,12 +36,17 @@ class Point:
     memo: dict = field(default_factory=dict)
 
 
-def _rational(rng: random.Random, lo: float, hi: float) -> sp.Rational:
-    value = Fraction(rng.uniform(lo, hi)).limit_denominator(1000)
-    return sp.Rational(value.numerator, value.denominator)
+def _rational(rng: random.Random, lo: float, hi: float) -> Fraction:
+    return Fraction(rng.uniform(lo, hi)).limit_denominator(1000)
 
 
-def _sample(kind: str, shape: tuple, rng: random.Random) -> dict:
+def sample(kind: str, shape: tuple, rng: random.Random, wide: bool = False) -> dict:
+    """Entries of a primitive tensor as exact fractions, drawn as its sampler says.
+
+    `simplex` sums to 1, `onehot-rows` has one 1 a row, `unit` lies in (0, 1),
+    `positive` above 0, `real` in ±1.5 (±6 when `wide`, positive up to 8).
+    Shared by the engine's witness and the checker.
+    """
     entries = [()]
     for size in shape:
         entries = [e + (k,) for e in entries for k in range(1, size + 1)]
@@ -52,18 +57,14 @@ def _sample(kind: str, shape: tuple, rng: random.Random) -> dict:
     if kind == "onehot-rows":
         rows, cols = shape
         hot = {r: rng.randint(1, cols) for r in range(1, rows + 1)}
-        return {(r, c): sp.Integer(int(hot[r] == c)) for r, c in entries}
-    lo, hi = {"unit": (0.05, 0.95), "positive": (0.1, 2.0), "label": (0.05, 0.95)}.get(kind, (-1.5, 1.5))
+        return {(r, c): Fraction(int(hot[r] == c)) for r, c in entries}
+    ranges = {"unit": (0.05, 0.95), "positive": (0.1, 8.0) if wide else (0.1, 2.0), "label": (0.05, 0.95)}
+    lo, hi = ranges.get(kind, (-6.0, 6.0) if wide else (-1.5, 1.5))
     return {e: _rational(rng, lo, hi) for e in entries}
 
 
-def random_point(spec: Spec, free, rng: random.Random, tie: bool, generic: str = "tanh") -> Point:
-    """A point; with `tie`, free indices of the same range take the same value (i = j)."""
-    dims = sorted(set(spec.index_range.values()), key=str)
-    sizes = {dim: rng.randint(2, 3) for dim in dims}
-    for shape in spec.shapes.values():
-        for dim in shape:
-            sizes.setdefault(dim, rng.randint(2, 3))
+def choose_indices(spec: Spec, free, sizes: dict, rng: random.Random, tie: bool) -> dict:
+    """Values of the free indices; with `tie`, indices of the same range take the same value (i = j)."""
     indices: dict = {}
     for index in free:
         dim = spec.index_range[index]
@@ -73,13 +74,24 @@ def random_point(spec: Spec, free, rng: random.Random, tie: bool, generic: str =
         else:
             choices = [v for v in range(1, sizes[dim] + 1) if v not in same] or [1]
             indices[index] = rng.choice(choices)
+    return indices
+
+
+def random_point(spec: Spec, free, rng: random.Random, tie: bool, generic: str = "tanh") -> Point:
+    """A point; with `tie`, free indices of the same range take the same value (i = j)."""
+    dims = sorted(set(spec.index_range.values()), key=str)
+    sizes = {dim: rng.randint(2, 3) for dim in dims}
+    for shape in spec.shapes.values():
+        for dim in shape:
+            sizes.setdefault(dim, rng.randint(2, 3))
+    indices = choose_indices(spec, free, sizes, rng, tie)
     values = {}
     for base, shape in spec.shapes.items():
         if base in spec.definitions:
             continue
         concrete_shape = tuple(sizes[d] for d in shape)
-        for entry, value in _sample(spec.samplers.get(base, "real"), concrete_shape, rng).items():
-            values[(base, entry)] = value
+        for entry, value in sample(spec.samplers.get(base, "real"), concrete_shape, rng).items():
+            values[(base, entry)] = sp.Rational(value.numerator, value.denominator)
     return Point(sizes, indices, values, generic)
 
 
