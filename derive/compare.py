@@ -167,7 +167,8 @@ def counterexample(spec, witness, show_name) -> dict:
     for dim, size in env.sizes.items():
         point[show_name(dim)] = size
     for index, value in env.indices.items():
-        point[show_name(index)] = value
+        name = show_name(index)
+        point[f"{name} (index)" if name in point else name] = value  # a size and an index may share a letter
     grouped: dict = {}
     for (base, entry), value in sorted(env.values.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         name = show_name(base)
