@@ -22,9 +22,10 @@ GENERICS = ("tanh", "sin", "softplus")
 
 # -- points ---------------------------------------------------------------------------
 def spec_point(spec, free, rng: random.Random, tie: bool, generic: str, relax=frozenset(), deadline=None,
-               wide: bool = False) -> Env:
+               wide: bool = False, hot: bool = False) -> Env:
     """A point of a problem: sizes 2–4, free indices (tied when `tie`), primitive entries
-    (in ±1.5, or ±6 when `wide`, so a piecewise answer meets its other pieces).
+    (in ±1.5, or ±6 when `wide`, so a piecewise answer meets its other pieces; with `hot`,
+    one-hot rows have their 1 at the free indices).
 
     Bases in `relax` are sampled without their assumption (real or unit values
     instead of the simplex or one-hot rows).
@@ -42,7 +43,19 @@ def spec_point(spec, free, rng: random.Random, tie: bool, generic: str, relax=fr
             kind = "unit" if kind in ("simplex", "onehot-rows") else "real"
         for entry, value in sample(kind, tuple(sizes[d] for d in shape), rng, wide).items():
             values[(base, entry)] = value
+        if kind == "onehot-rows" and hot:
+            _hot_at_free_indices(spec, base, shape, indices, sizes, values)
     return Env(sizes, indices, values, generic, deadline)
+
+
+def _hot_at_free_indices(spec, base, shape, indices, sizes, values) -> None:
+    """Put a one-hot row's 1 at the free indices (Δ_nk = 1), which a random row hits only 1 time in K."""
+    row_dim, col_dim = shape
+    rows = [v for i, v in indices.items() if spec.index_range[i] == row_dim]
+    cols = [v for i, v in indices.items() if spec.index_range[i] == col_dim]
+    if len(rows) == 1 and len(cols) == 1:
+        for col in range(1, sizes[col_dim] + 1):
+            values[(base, (rows[0], col))] = int(col == cols[0])
 
 
 def _ties(spec, free) -> tuple[bool, ...]:
@@ -54,7 +67,7 @@ def spec_points(spec, free, seed, count=POINTS, relax=frozenset(), deadline=None
     rng = random.Random(seed)
     ties = _ties(spec, free)
     return [spec_point(spec, free, rng, ties[n % len(ties)], GENERICS[n % len(GENERICS)], relax, deadline,
-                       wide=n % 3 == 2) for n in range(count)]
+                       wide=n % 3 == 2, hot=n % 2 == 1) for n in range(count)]
 
 
 # -- comparison -----------------------------------------------------------------------

@@ -122,3 +122,17 @@ def test_evaluator_undefined_points_are_skipped_not_equal():
     envs.append(Env(values={(x, ()): Fraction(1, 2)}))
     assert compare(None, 1 / x, 2 / (2 * x), envs).points == 1
     assert Evaluator(None, envs[1]).value(sp.log(x)) is not None
+
+
+def test_half_the_points_put_the_one_hot_at_the_free_indices():
+    spec, part, envs = setup("two-layer-l2", "dZ3")
+    delta = next(b for b in spec.shapes if str(b) == "Delta")
+    n, k = part.free
+    hot = [env.values[(delta, (env.indices[n], env.indices[k]))] for env in envs]
+    assert all(hot[m] == 1 for m in range(1, len(envs), 2))
+    for env in envs:  # rows stay one-hot: the assumption holds at every point
+        rows = {entry[0] for (b, entry) in env.values if b == delta}
+        assert all(sum(env.values[(delta, (r, c))] for c in range(1, env.sizes[spec.shapes[delta][1]] + 1)) == 1
+                   for r in rows)
+    # a mistake visible only where Δ_nk = 1 is caught
+    assert compare(spec, part.reference + delta[n, k], part.reference, envs).equal is False
