@@ -299,50 +299,16 @@ def grade_command(submissions, output, fmt, jobs, resume, points_file, memory, t
 
 
 def _grade(rows, output, fmt, jobs, timeout, memory, resume, points):
-    from .check import warm
-    from .grade import Progress, Summary, Writer, failed_row, grade_row, graded_ids, gradescope, target_of
-    from .isolate import Failure, run
+    from .grade import Interrupted, grade_batch
 
-    done = graded_ids(Path(output), fmt) if resume else set()
-    todo = [row for row in rows if row.get("id") is None or str(row.get("id")) not in done]
-    warm({target_of(row) for row in todo if isinstance(row.get("problem"), str)})
-    summary, collected = Summary(), []
     try:
-        if fmt == "gradescope" or output == "-":
-            stream = sys.stdout if output == "-" else None
-        else:
-            append = resume and Path(output).exists() and Path(output).stat().st_size > 0
-            stream = open(output, "a" if append else "w", encoding="utf-8", newline="")
+        skipped, summary = grade_batch(rows, output, fmt, jobs, timeout, memory, resume, points)
+    except Interrupted as exc:
+        fail(f"interrupted: {exc.summary.lines()[0]} written; go on with --resume", code=130)
     except OSError as exc:
-        fail(f"cannot open {output}: {exc.strerror}")
-    fresh = stream is not None and (stream is sys.stdout or stream.tell() == 0)
-    writer = Writer(stream, fmt, header=fresh) if stream is not None else None
-    progress = Progress(len(todo))
-    by_key = dict(enumerate(todo))
-    try:
-        for key, result in run(grade_row, ((k, (row, timeout)) for k, row in by_key.items()), jobs=jobs,
-                               timeout=timeout, memory_mb=memory):
-            out = failed_row(by_key[key], result.reason) if isinstance(result, Failure) else result
-            if writer is not None:
-                writer.write(out)
-            else:
-                collected.append(out)
-            summary.add(out)
-            progress.step()
-    except KeyboardInterrupt:
-        progress.close()
-        fail(f"interrupted: {summary.lines()[0]} written; go on with --resume", code=130)
-    finally:
-        if stream is not None and stream is not sys.stdout:
-            stream.close()
-    progress.close()
-    if fmt == "gradescope":
-        order = {row.get("id"): n for n, row in enumerate(rows)}
-        collected.sort(key=lambda r: order.get(r.get("id"), 0))
-        Path(output).write_text(json.dumps(gradescope(collected, points), indent=2, ensure_ascii=False) + "\n",
-                                encoding="utf-8")
-    if resume and done:
-        click.echo(f"{len(done)} ids already graded in {output}, skipped", err=True)
+        fail(f"cannot write {output}: {exc.strerror}")
+    if skipped:
+        click.echo(f"{skipped} ids already graded in {output}, skipped", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
 

@@ -240,3 +240,55 @@ class Progress:
     def close(self) -> None:
         if self.enabled:
             sys.stderr.write("\n")
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a batch: what was graded is written; `summary` says how much."""
+
+    def __init__(self, summary: Summary):
+        super().__init__("interrupted")
+        self.summary = summary
+
+
+def grade_batch(rows: list[dict], output: str, fmt: str, jobs: int, timeout: float, memory: int,
+                resume: bool, points: dict) -> tuple[int, Summary]:
+    """Grade `rows` into `output` ('-': standard output); (ids skipped by resume, summary)."""
+    from .check import warm
+    from .isolate import Failure, run
+
+    done = graded_ids(Path(output), fmt) if resume else set()
+    todo = [row for row in rows if row.get("id") is None or str(row.get("id")) not in done]
+    warm({target_of(row) for row in todo if isinstance(row.get("problem"), str)})
+    summary, collected = Summary(), []
+    if fmt == "gradescope":
+        stream = None
+    elif output == "-":
+        stream = sys.stdout
+    else:
+        append = resume and Path(output).exists() and Path(output).stat().st_size > 0
+        stream = open(output, "a" if append else "w", encoding="utf-8", newline="")
+    writer = None if stream is None else Writer(stream, fmt, header=stream is sys.stdout or stream.tell() == 0)
+    progress = Progress(len(todo))
+    by_key = dict(enumerate(todo))
+    try:
+        for key, result in run(grade_row, ((k, (row, timeout)) for k, row in by_key.items()), jobs=jobs,
+                               timeout=timeout, memory_mb=memory):
+            out = failed_row(by_key[key], result.reason) if isinstance(result, Failure) else result
+            if writer is not None:
+                writer.write(out)
+            else:
+                collected.append(out)
+            summary.add(out)
+            progress.step()
+    except KeyboardInterrupt:
+        raise Interrupted(summary) from None
+    finally:
+        progress.close()
+        if stream is not None and stream is not sys.stdout:
+            stream.close()
+    if fmt == "gradescope":
+        order = {row.get("id"): n for n, row in enumerate(rows)}
+        collected.sort(key=lambda r: order.get(r.get("id"), 0))
+        Path(output).write_text(json.dumps(gradescope(collected, points), indent=2, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+    return (len(done) if resume else 0), summary

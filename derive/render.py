@@ -275,6 +275,13 @@ def ascii_text(expr: sp.Expr, spec: Spec) -> str:
     return AsciiPrinter(spec).doprint(expr).replace("**", "^")
 
 
+def _elementwise_head(expr):
+    """The function applied entry-wise in φ'(Z2): its class, whether given bare or as a Lambda."""
+    func = expr.function
+    body = func.expr if isinstance(func, sp.Lambda) else func
+    return body.func if isinstance(body, sp.Function) else func
+
+
 class MatrixTexPrinter(_DifferenceFirst, LatexPrinter):
     """Matrix forms: diag(σ) − σσᵀ, A_2ᵀ(Ψ − Δ)/N, 𝟏, ⊙."""
 
@@ -308,9 +315,7 @@ class MatrixTexPrinter(_DifferenceFirst, LatexPrinter):
         return r" \odot ".join(self.parenthesize(a, 50) for a in expr.args)
 
     def _print_ElementwiseApplyFunction(self, expr):
-        func = expr.function
-        body = func.expr if isinstance(func, sp.Lambda) else func
-        head = body.func if isinstance(body, sp.Function) else func
+        head = _elementwise_head(expr)
         name = self.spec.names.get(head)
         label = name.latex if name else self._print(head)
         return rf"{label}\left({self._print(expr.expr)}\right)"
@@ -380,9 +385,7 @@ class MatrixTextPrinter(_DifferenceFirst, StrPrinter):
         return out
 
     def _print_ElementwiseApplyFunction(self, expr):
-        func = expr.function
-        body = func.expr if isinstance(func, sp.Lambda) else func
-        head = body.func if isinstance(body, sp.Function) else func
+        head = _elementwise_head(expr)
         name = self.spec.names.get(head)
         return f"{name.text if name else head}({self._print(expr.expr)})"
 
@@ -400,9 +403,7 @@ class MatrixAsciiPrinter(MatrixTextPrinter):
         return " .* ".join(self.parenthesize(a, 50) for a in expr.args)
 
     def _print_ElementwiseApplyFunction(self, expr):
-        func = expr.function
-        body = func.expr if isinstance(func, sp.Lambda) else func
-        head = body.func if isinstance(body, sp.Function) else func
+        head = _elementwise_head(expr)
         return f"{ascii_name(self.spec.names.get(head), str(head))}({self._print(expr.expr)})"
 
     def _print_MatMul(self, expr):
