@@ -29,11 +29,11 @@ HOSTILE = ["9^9^9^9", "10**10**10", "(x+1)^(10^10)", "__import__('os').system('t
 
 
 def answers():
-    from derive import registry
-    from derive.matrix import to_matrix
-    from derive.render import ascii_text, matrix_ascii, tex, text
+    from derive.printing import ascii_text, matrix_ascii, tex, text
+    from derive.printing.matrixform import to_matrix
+    from derive.problem import library
 
-    for spec in registry.all_specs():
+    for spec in library.all_specs():
         for part in spec.parts:
             target = (spec.id, part.id)
             yield target, ascii_text(part.reference, spec)

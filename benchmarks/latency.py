@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def cases():
-    from derive import registry
-    from derive.matrix import to_matrix
-    from derive.render import ascii_text, matrix_ascii
+    from derive.printing import ascii_text, matrix_ascii
+    from derive.printing.matrixform import to_matrix
+    from derive.problem import library
 
-    for spec in registry.all_specs():
+    for spec in library.all_specs():
         for part in spec.parts:
             target = f"{spec.id}/{part.id}"
             yield target, ascii_text(part.reference, spec), True
@@ -38,11 +38,11 @@ def cases():
 def _naive(queue, target, answer):
     import sympy as sp
 
-    from derive import registry
-    from derive.parse import Vocabulary, parse
+    from derive.parsing import Vocabulary, parse
+    from derive.problem import library
 
     problem, part_id = target.split("/")
-    spec = registry.load(problem)
+    spec = library.load(problem)
     part = spec.part_by_id(part_id)
     expr = parse(answer, Vocabulary.from_spec(spec, part)).index_form(part.free)
     start = time.perf_counter()
@@ -67,7 +67,7 @@ def percentile(values, q):
 
 
 def main() -> None:
-    from derive.check import check, resolve
+    from derive.checking import check, resolve
 
     rows = [(resolve(t), t, a, ok) for t, a, ok in cases()]
     times, right = [], 0

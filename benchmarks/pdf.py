@@ -30,7 +30,7 @@ def wall(args, env, repeat) -> float:
 
 
 def main() -> None:
-    from derive.pdf import tex_engine
+    from derive.documents.pdf import tex_engine
 
     engine = tex_engine()
     if engine is None:

@@ -22,7 +22,7 @@ DEFAULT = ROOT.parent / "shared" / "peer" / "cases.tsv"
 
 
 def main() -> None:
-    from derive.check import equiv
+    from derive.checking import equiv
 
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     with path.open(encoding="utf-8", newline="") as handle:

@@ -51,9 +51,9 @@ def main() -> None:
     ratio = cold / sympy_import
     print(f"derive softmax-jacobian --latex --no-cache    {cold * 1000:8.0f} ms = {ratio:.2f}x import sympy")
     code = ("import time; t=time.perf_counter()\n"
-            "from derive import registry; from derive.engine import derive\n"
+            "from derive.problem import library; from derive.calculus import derive\n"
             "n=0\n"
-            "for spec in registry.all_specs():\n"
+            "for spec in library.all_specs():\n"
             "    for part in spec.parts:\n"
             "        derive(spec, part.id); n+=1\n"
             "print(n, time.perf_counter()-t)")

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import click
 
-from . import registry
 from .errors import DeriveError
+from .limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_STDIN
+from .problem import library
 
 EXAMPLES = """
+
 \b
 Examples:
   derive list
@@ -72,7 +74,7 @@ Example:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_command(as_json: bool) -> None:
     try:
-        headers = registry.headers()
+        headers = library.headers()
     except DeriveError as exc:
         fail(str(exc))
     if as_json:
@@ -104,7 +106,7 @@ texlive-latex-recommended, latexmk) unless --tex is given.
 @click.option("--tex", "tex_only", is_flag=True, help="Write the LaTeX source instead of compiling it.")
 @click.option("--title", help="The document's title (default: Solutions / Problem sheet).")
 def pdf_command(problems, output, no_solutions, tex_only, title):
-    from .pdf import compile_pdf, document
+    from .documents.pdf import compile_pdf, document
 
     stem = "problems" if no_solutions else "solutions"
     output = output or f"{stem}.{'tex' if tex_only else 'pdf'}"
@@ -136,7 +138,7 @@ def _format(latex: bool, text: bool) -> str:
 def _answer_text(answer: str) -> str:
     if answer != "-":
         return answer
-    data = sys.stdin.buffer.read(1_000_001)
+    data = sys.stdin.buffer.read(MAX_STDIN + 1)
     try:
         return data.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
@@ -160,7 +162,7 @@ def _report(result, as_json: bool, first="answer", second="reference") -> None:
     sys.exit(result.exit_code)
 
 
-_TIMEOUT = click.option("--timeout", type=click.FloatRange(0.1, 600), default=5.0, show_default=True,
+_TIMEOUT = click.option("--timeout", type=click.FloatRange(0.1, 600), default=DEFAULT_TIMEOUT, show_default=True,
                         help="Seconds before the verdict is 'undecided' (exit 3).")
 
 
@@ -188,9 +190,7 @@ def check_command(target, answer, latex, text, as_json, timeout):
     fmt = _format(latex, text)
     answer = _answer_text(answer)
     try:
-        from .check import resolve
-
-        resolve(target)  # unknown ids: one line, exit 2, before any worker starts
+        library.resolve(target)  # unknown ids: one line, exit 2, before any worker starts
         result = _isolated("check", (target, answer, fmt, timeout), timeout)
     except DeriveError as exc:
         fail(str(exc))
@@ -199,8 +199,8 @@ def check_command(target, answer, latex, text, as_json, timeout):
 
 def _isolated(kind: str, payload: tuple, timeout: float):
     """A check in a worker process with the same limits as `derive grade`."""
-    from .check import UNDECIDED, Result, run_payload
-    from .isolate import Failure, run_one
+    from .checking import UNDECIDED, Result, run_payload
+    from .grading.isolate import Failure, run_one
 
     result = run_one(run_payload, (kind, *payload), timeout=timeout)
     if isinstance(result, Failure):
@@ -274,11 +274,11 @@ Examples:
 @click.option("--resume", is_flag=True, help="Skip the ids already in OUTPUT and append the rest.")
 @click.option("--points", "points_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='Gradescope: JSON {"problem/part": points, "*": default} (default 1 each).')
-@click.option("--memory", type=click.IntRange(64, 1 << 20), default=1024, show_default=True,
+@click.option("--memory", type=click.IntRange(64, 1 << 20), default=DEFAULT_MEMORY_MB, show_default=True,
               help="Memory limit per worker, in MB.")
 @_TIMEOUT
 def grade_command(submissions, output, fmt, jobs, resume, points_file, memory, timeout):
-    from .grade import duplicate_ids, output_format, read_points, read_rows
+    from .grading.formats import duplicate_ids, output_format, read_points, read_rows
 
     fmt = output_format(output, fmt)
     try:
@@ -299,7 +299,7 @@ def grade_command(submissions, output, fmt, jobs, resume, points_file, memory, t
 
 
 def _grade(rows, output, fmt, jobs, timeout, memory, resume, points):
-    from .grade import Interrupted, grade_batch
+    from .grading.batch import Interrupted, grade_batch
 
     try:
         skipped, summary = grade_batch(rows, output, fmt, jobs, timeout, memory, resume, points)
@@ -322,10 +322,10 @@ def _problem_command(problem_id: str) -> click.Command:
     @click.option("--no-cache", is_flag=True, help="Derive again instead of using the on-disk cache.")
     def show(part_id, latex, standalone, as_json, no_cache):
         try:
-            registry.header(problem_id)
+            library.header(problem_id)
             if part_id is not None:
-                registry.check_part(problem_id, part_id)
-            from .cache import problem_report
+                library.part_id(problem_id, part_id)
+            from .documents.cache import problem_report
 
             report = problem_report(problem_id, use_cache=not no_cache)
         except DeriveError as exc:
@@ -335,10 +335,10 @@ def _problem_command(problem_id: str) -> click.Command:
         if as_json:
             click.echo(json.dumps(report, indent=2, ensure_ascii=False))
             return
-        from .templating import render
+        from .documents.templating import render
 
         if latex and standalone:
-            from .pdf import standalone as standalone_document
+            from .documents.pdf import standalone as standalone_document
 
             click.echo(standalone_document(report), nl=False)
         elif latex:

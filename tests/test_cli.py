@@ -1,26 +1,82 @@
 """The `derive` command: help, exit codes, JSON shape, and no SymPy for help and list."""
 from __future__ import annotations
 
+import csv
 import json
+import re
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from derive import registry
 from derive.cli import main
+from derive.problem import library
 
 
 def run(*args):
     return CliRunner().invoke(main, list(args))
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
-def test_every_command_has_help_with_an_example(command):
-    result = run(command, "--help")
-    assert result.exit_code == 0
-    assert "Example" in result.output
+HELP_PAGES = [[], *[[name] for name in sorted(main.commands)], ["softmax-jacobian"]]
+SUBMISSIONS = [{"id": "s1", "problem": "softmax-jacobian", "part": "jacobian", "answer": "s_i*(delta_ij - s_j)"},
+               {"id": "s2", "problem": "tanh-derivative", "part": "", "answer": "1 - tanh(x)"}]
+
+
+def examples(words: list[str]) -> list[str]:
+    """The command lines of a help page's Example(s) block."""
+    page = run(*words, "--help").output
+    block = page.split("Example", 1)[1].split("\n\n", 1)[0] if "Example" in page else ""
+    return [line.strip() for line in block.splitlines() if line.strip().startswith(("derive ", "echo "))]
+
+
+def run_example(line: str):
+    """Run one example line as a shell would: `echo X | derive ...`, `> file`, `| less` dropped."""
+    stdin = None
+    if line.startswith("echo "):
+        echoed, line = line.split("|", 1)
+        stdin = shlex.split(echoed)[1] + "\n"
+    words = shlex.split(line, comments=True)
+    if "|" in words:
+        words = words[:words.index("|")]
+    target = None
+    if ">" in words:
+        target = words[words.index(">") + 1]
+        words = words[:words.index(">")]
+    assert words[0] == "derive", line
+    result = CliRunner().invoke(main, words[1:], input=stdin)
+    if target is not None:
+        Path(target).write_text(result.output, encoding="utf-8")
+    return result
+
+
+@pytest.fixture(scope="module")
+def example_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("examples")
+    (folder / "submissions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in SUBMISSIONS), encoding="utf-8")
+    with (folder / "class.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "problem", "part", "answer"])
+        writer.writeheader()
+        writer.writerows(SUBMISSIONS)
+    (folder / "points.json").write_text(json.dumps({"softmax-jacobian/jacobian": 2, "*": 1}), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("words", HELP_PAGES, ids=lambda w: " ".join(w) or "derive")
+def test_every_help_page_has_examples_and_each_runs(words, example_dir, monkeypatch):
+    monkeypatch.chdir(example_dir)
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(example_dir / "cache"))
+    lines = examples(words)
+    assert lines, f"`derive {' '.join(words)} --help` has no examples"
+    for line in lines:
+        result = run_example(line)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        # 0, or 1 for an example that shows a wrong answer being refused (check, equiv)
+        allowed = (0, 1) if re.search(r"derive (check|equiv)\b", line) else (0,)
+        assert result.exit_code in allowed, f"{line!r} exited {result.exit_code}: {result.output[-500:]}"
 
 
 def test_top_level_help_shows_examples():
@@ -40,7 +96,7 @@ def test_help_and_list_do_not_import_sympy(args):
 def test_list_names_every_problem_and_part():
     result = run("list", "--json")
     listed = {p["id"]: p["parts"] for p in json.loads(result.output)}
-    assert listed == {h.id: list(h.parts) for h in registry.headers()}
+    assert listed == {h.id: list(h.parts) for h in library.headers()}
 
 
 @pytest.mark.parametrize("args,needle", [

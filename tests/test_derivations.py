@@ -1,19 +1,17 @@
 """Every step of every derivation equals the one before it, numerically.
 
-The witness is `derive.numeric`, which expands sums into terms and lets SymPy
+The witness is `derive.authoring.witness`, which expands sums into terms and lets SymPy
 differentiate the plain result: it shares none of the engine's rules. Points
 are random (fixed seeds) and respect the assumptions; free indices are tried
 equal (i = j) and distinct, and a generic φ is replaced by several functions.
 """
 from __future__ import annotations
 
-import random
-
 import pytest
 
-from derive import registry
-from derive.engine import derive
-from derive.numeric import CONCRETE_FUNCTIONS, Evaluator, close, random_point
+from derive.authoring.witness import Witness, close, witness_points
+from derive.calculus import derive
+from derive.problem import library
 from derive.spec import D
 
 from .conftest import all_parts
@@ -23,20 +21,17 @@ IDS = [f"{p}/{q}" for p, q in PARTS]
 
 
 def points(spec, part, count=4):
-    rng = random.Random(f"{spec.id}/{part.id}")
-    generics = list(CONCRETE_FUNCTIONS)
-    return [random_point(spec, part.free, rng, tie=(k % 2 == 0), generic=generics[k % len(generics)])
-            for k in range(count)]
+    return witness_points(spec, part.free, seed=f"{spec.id}/{part.id}", count=count)
 
 
 @pytest.mark.parametrize("problem_id,part_id", PARTS, ids=IDS)
 def test_every_step_equals_the_previous_one(problem_id, part_id):
-    spec = registry.load(problem_id)
+    spec = library.load(problem_id)
     derivation = derive(spec, part_id)
     assert derivation.steps, "a derivation has at least one step"
     assert not derivation.answer.has(D), "the answer has no pending derivative"
     for point in points(spec, derivation.part):
-        evaluator = Evaluator(spec, point)
+        evaluator = Witness(spec, point)
         previous = evaluator.value(derivation.target)
         for number, step in enumerate(derivation.steps, 1):
             current = evaluator.value(step.expr)
@@ -48,33 +43,33 @@ def test_every_step_equals_the_previous_one(problem_id, part_id):
 
 @pytest.mark.parametrize("problem_id,part_id", PARTS, ids=IDS)
 def test_answer_equals_reference(problem_id, part_id):
-    spec = registry.load(problem_id)
+    spec = library.load(problem_id)
     derivation = derive(spec, part_id)
     for point in points(spec, derivation.part):
-        evaluator = Evaluator(spec, point)
+        evaluator = Witness(spec, point)
         assert close(evaluator.value(derivation.answer), evaluator.value(derivation.part.reference))
 
 
 @pytest.mark.parametrize("problem_id,part_id", PARTS, ids=IDS)
 def test_answer_matches_finite_differences_of_the_definition(problem_id, part_id):
-    spec = registry.load(problem_id)
+    spec = library.load(problem_id)
     derivation = derive(spec, part_id)
     if not derivation.target.has(D):
         pytest.skip("an identity, not a derivative")
     for point in points(spec, derivation.part, count=2):
-        evaluator = Evaluator(spec, point)
+        evaluator = Witness(spec, point)
         fd = evaluator.value(derivation.target, mode="fd")
         assert close(evaluator.value(derivation.answer), fd, rel=1e-9)
 
 
 @pytest.mark.parametrize("problem_id,part_id", PARTS, ids=IDS)
 def test_known_mistakes_are_really_wrong(problem_id, part_id):
-    spec = registry.load(problem_id)
+    spec = library.load(problem_id)
     part = spec.part_by_id(part_id)
     for mistake in part.mistakes:
         differs = False
         for point in points(spec, part, count=6):
-            evaluator = Evaluator(spec, point)
+            evaluator = Witness(spec, point)
             if not close(evaluator.value(mistake.answer), evaluator.value(part.reference)):
                 differs = True
                 break

@@ -9,10 +9,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("derive.parse", reason="the answer parser (issue 4, part 1) has not landed yet")
-
-from derive.check import check  # noqa: E402
-from derive.cli import main  # noqa: E402
+from derive.checking import check
+from derive.cli import main
 
 ATTACKS = {
     "python import": "__import__('os').system('touch pwned')",

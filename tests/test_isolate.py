@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import time
 
-from derive.isolate import Failure, run, run_one
+from derive.grading.isolate import Failure, run, run_one
 
 
 def task(payload):

@@ -14,8 +14,8 @@ import sympy as sp
 from sympy import KroneckerDelta, Sum
 
 from derive.errors import DerivationError
-from derive.matrix import to_matrix
-from derive.registry import all_specs, load
+from derive.printing.matrixform import to_matrix
+from derive.problem.library import all_specs, load
 
 
 def dim(name: str) -> sp.Symbol:

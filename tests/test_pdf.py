@@ -8,11 +8,12 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from derive import pdf, registry
-from derive.cache import problem_report
 from derive.cli import main
+from derive.documents import pdf
+from derive.documents.cache import problem_report
 from derive.errors import TexError
-from derive.texbreak import break_lines, width
+from derive.printing.texbreak import break_lines, width
+from derive.problem import library
 
 needs_tex = pytest.mark.skipif(pdf.tex_engine() is None or shutil.which("pdftotext") is None,
                                reason="needs TeX Live and poppler-utils (pdftotext)")
@@ -47,7 +48,7 @@ def sheet(tmp_path_factory):
 def test_solutions_contain_every_title_part_and_final_answer(solutions):
     _, text = solutions
     flat = squash(text)
-    for problem_id in registry.ids():
+    for problem_id in library.ids():
         report = problem_report(problem_id)
         assert squash(report["title"]) in flat
         for part in report["parts"]:
@@ -67,7 +68,7 @@ def test_solutions_have_no_overfull_lines_and_no_template_leftovers(solutions):
 @needs_tex
 def test_sheet_has_the_questions_and_no_answers(sheet):
     flat = squash(sheet)
-    for problem_id in registry.ids():
+    for problem_id in library.ids():
         report = problem_report(problem_id)
         assert squash(report["title"]) in flat
         for part in report["parts"]:
@@ -151,12 +152,12 @@ def test_short_groups_and_fractions_are_not_broken():
 
 
 def test_objects_render_themselves_in_a_notebook():
-    from derive.engine import derive
+    from derive.documents.notebook import solution
 
-    spec = registry.load("softmax-jacobian")
+    spec = library.load("softmax-jacobian")
     assert "The softmax Jacobian" in spec._repr_latex_() and "$" in spec._repr_latex_()
     assert spec.parts[0]._repr_latex_().startswith("jacobian: ")
-    rendered = derive(spec, "jacobian")._repr_latex_()
+    rendered = solution("softmax-jacobian", "jacobian")._repr_latex_()
     assert rendered.startswith("$$\\begin{aligned}") and "quotient rule" in rendered
     assert r"\sigma_{i} \left(\delta_{ij} - \sigma_{j}\right)" in rendered
 

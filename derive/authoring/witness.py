@@ -1,0 +1,156 @@
+"""The independent witness of the engine: values of index expressions, derivatives by SymPy or by
+finite differences, at random concrete points.
+
+A step with pending derivatives is evaluated by instantiating the dimensions
+and indices with small integers, expanding every sum into its terms,
+substituting the definitions, and differentiating the resulting plain
+expression with SymPy's `diff` (or by central finite differences). Nothing
+here uses the engine's rules or the checker's evaluator, so agreement between
+consecutive steps is evidence. Points come from `derive.problem.sampling`:
+they respect the problem's assumptions (t on the simplex, one-hot label rows,
+probabilities in (0, 1)), and a generic φ is replaced by a concrete function.
+
+The tests and `derive validate` use it; the checker does not.
+"""
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import sympy as sp
+from sympy.core.function import UndefinedFunction
+
+from ..problem.sampling import STAND_INS, Point, spec_point
+from ..problem.spec import D, Spec
+
+PRECISION = 40
+WITNESS_SIZES = (2, 3)  # dimensions at the witness's points: expanded sums stay small
+
+
+def witness_points(spec: Spec, free, seed: str, count: int = 4, generics=tuple(STAND_INS)) -> list[Point]:
+    """`count` points (fixed seed): free indices tied (i = j) and distinct in turn, φ as each stand-in."""
+    rng = random.Random(seed)
+    return [spec_point(spec, free, rng, tie=(k % 2 == 0), generic=generics[k % len(generics)],
+                       sizes=WITNESS_SIZES) for k in range(count)]
+
+
+def _sympy_number(value) -> sp.Expr:
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    return sp.sympify(value)
+
+
+class Witness:
+    """Evaluates expressions of one spec at one point, derivatives included."""
+
+    def __init__(self, spec: Spec, point: Point):
+        self.spec = spec
+        self.point = point
+        self._symbols: dict = {}
+
+    # -- instantiation ---------------------------------------------------------
+    def concrete(self, expr: sp.Expr) -> sp.Expr:
+        """Dimensions and free indices replaced by integers, sums expanded."""
+        # Sums first: a bound index may share its letter with a free one.
+        expanded = self._expand_sums(expr.xreplace(self.point.sizes))
+        return expanded.xreplace(self.point.indices)
+
+    def _expand_sums(self, expr: sp.Expr) -> sp.Expr:
+        if isinstance(expr, sp.Sum):
+            terms = [expr.function]
+            for var, lo, hi in expr.limits:
+                terms = [t.xreplace({var: v}) for t in terms for v in range(int(lo), int(hi) + 1)]
+            return sp.Add(*[self._expand_sums(t) for t in terms])
+        if expr.args and not isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+            return expr.func(*[self._expand_sums(a) for a in expr.args])
+        return expr
+
+    def _key(self, e):
+        if isinstance(e, sp.Indexed):
+            return e.base, tuple(int(i) for i in e.indices)
+        return e, ()
+
+    def symbol(self, e) -> sp.Symbol:
+        """The plain symbol that stands for one entry (x[2] for x_2)."""
+        key = self._key(e)
+        if key not in self._symbols:
+            base, idx = key
+            self._symbols[key] = sp.Symbol(f"{base}[{','.join(map(str, idx))}]", real=True)
+        return self._symbols[key]
+
+    def functions(self, expr: sp.Expr) -> sp.Expr:
+        """Generic functions replaced by the point's stand-in (and φ' by its derivative); defined ones
+        by their bodies."""
+        stand_in = STAND_INS[self.point.generic]
+        u = sp.Dummy("u")
+        for func, info in self.spec.functions.items():
+            if info.body is None:
+                expr = expr.replace(func, sp.Lambda(u, stand_in.expr(u)))
+                expr = expr.replace(info.derivative, sp.Lambda(u, sp.diff(stand_in.expr(u), u)))
+            elif isinstance(func, UndefinedFunction):
+                expr = expr.replace(func, info.body)
+        return expr
+
+    def plain(self, expr: sp.Expr, stop=frozenset()) -> sp.Expr:
+        """A concrete expression in entry symbols; definitions expanded except `stop`."""
+
+        def visit(e):
+            if isinstance(e, D):
+                raise ValueError("pending derivative inside a pending derivative")
+            if isinstance(e, sp.Indexed) or (isinstance(e, sp.Symbol) and
+                                              (e in self.spec.shapes or e in self.spec.definitions)):
+                base, idx = self._key(e)
+                definition = self.spec.definitions.get(base)
+                if definition is not None and base not in stop:
+                    body = definition.body.xreplace(dict(zip(definition.params, map(sp.Integer, idx))))
+                    return visit(self.concrete(body))
+                return self.symbol(e)
+            if e.args:
+                return e.func(*[visit(a) for a in e.args])
+            return e
+
+        return self.functions(visit(self.concrete(expr)))
+
+    # -- values ------------------------------------------------------------------
+    def entry_value(self, symbol_key) -> sp.Expr:
+        memo = self.point.memo
+        key = ("witness", *symbol_key)
+        if key not in memo:
+            base, idx = symbol_key
+            if base in self.spec.definitions:
+                definition = self.spec.definitions[base]
+                body = definition.body.xreplace(dict(zip(definition.params, map(sp.Integer, idx))))
+                memo[key] = self.number(self.plain(body))
+            else:
+                memo[key] = _sympy_number(self.point.values[symbol_key])
+        return memo[key]
+
+    def number(self, plain: sp.Expr) -> sp.Expr:
+        keys = {sym: key for key, sym in self._symbols.items()}
+        subs = {s: self.entry_value(keys[s]) for s in plain.free_symbols if s in keys}
+        return sp.N(plain.xreplace(subs), PRECISION)
+
+    def value(self, expr: sp.Expr, mode: str = "symbolic") -> sp.Expr:
+        """The value of `expr`; pending derivatives by SymPy diff (`symbolic`) or finite differences (`fd`)."""
+        concrete = self.concrete(sp.sympify(expr))
+        replaced = concrete.xreplace({node: self.derivative(node, mode) for node in concrete.atoms(D)})
+        return self.number(self.plain(replaced))
+
+    def derivative(self, node: D, mode: str) -> sp.Expr:
+        v = node.wrt
+        stop = {v.base if isinstance(v, sp.Indexed) else v, *node.fixed}
+        f = self.plain(node.expr, stop=frozenset(stop))
+        var = self.symbol(v)
+        if mode == "symbolic":
+            return self.number(sp.diff(f, var))
+        h = sp.Rational(1, 10**15)
+        at = self.entry_value(self._key(v))
+        plus = self.number(f.xreplace({var: at + h}))
+        minus = self.number(f.xreplace({var: at - h}))
+        return sp.N((plus - minus) / (2 * h), PRECISION)
+
+
+def close(a, b, rel: float = 1e-12) -> bool:
+    """Equal within a relative tolerance (the witness's values are 40-digit floats of exact inputs)."""
+    a, b = complex(a), complex(b)
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))

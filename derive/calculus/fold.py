@@ -1,0 +1,203 @@
+"""Fold expanded expressions back into the quantities a teacher writes.
+
+- `fold_quotient_definitions`: e^{x_i}/Σ_k e^{x_k} → σ_i, by solving the
+  definition for its numerator (e^{x_a} = σ_a Σ_k e^{x_k}) and cancelling.
+- `fold_function_definitions`: e^{-z}/(1+e^{-z})² → σ(z)(1 − σ(z)), by solving
+  the function's definition for its exponential generator.
+- `refold_definitions`: a literal copy of a definition's body → its name.
+- `apply_assumptions`: Σ_k t_k → 1, and the like.
+All of them leave pending derivatives alone.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.traversal import bottom_up
+
+from ..problem.spec import D, Spec
+from .indices import canonical_bound
+from .sums import map_sum_bodies, pull_constants
+
+
+def _index_wilds(params):
+    return {p: sp.Wild(f"w_{p.name}", properties=[lambda e: e.is_integer]) for p in params}
+
+
+def _match(node: sp.Expr, pattern: sp.Expr):
+    found = canonical_bound(node).match(pattern)
+    return found
+
+
+def _outside_pending(expr: sp.Expr, fn) -> sp.Expr:
+    """Apply `fn` bottom-up to every node that is not inside a pending derivative."""
+    if isinstance(expr, D):
+        return expr
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+        return fn(expr)
+    return fn(expr.func(*[_outside_pending(a, fn) for a in expr.args]))
+
+
+# -- quotient definitions (softmax) ----------------------------------------------
+def _quotient_shape(definition):
+    """(numerator, denominator) of a body g/h with g an exponential of all params."""
+    numer, denom = sp.fraction(definition.body)
+    if not isinstance(numer, sp.exp) or denom == 1 or not definition.params:
+        return None
+    if not set(definition.params) <= numer.free_symbols:
+        return None
+    if not denom.has(sp.Sum):
+        return None
+    return numer, denom
+
+
+def fold_quotient_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
+    for key, definition in spec.definitions.items():
+        shape = _quotient_shape(definition)
+        if shape is None:
+            continue
+        numer, denom = shape
+        wilds = _index_wilds(definition.params)
+        denom_pattern = canonical_bound(denom).xreplace(wilds)
+        numer_pattern = numer.xreplace(wilds)
+        placeholders: dict = {}
+
+        def hide(e):
+            if isinstance(e, sp.Sum):
+                found = _match(e, denom_pattern)
+                if found is not None:
+                    key_ = canonical_bound(e)
+                    placeholders.setdefault(key_, sp.Symbol(f"_S{len(placeholders)}", positive=True))
+                    return placeholders[key_]
+            return e
+
+        hidden = _outside_pending(expr, hide)
+        if not placeholders:
+            continue
+
+        def substitute(e):
+            if isinstance(e, sp.exp):
+                found = e.match(numer_pattern)
+                if found is not None and all(w in found for w in wilds.values()):
+                    args = [found[wilds[p]] for p in definition.params]
+                    instance = canonical_bound(denom.xreplace(dict(zip(definition.params, args))))
+                    if instance in placeholders:
+                        return sp.Indexed(key, *args) * placeholders[instance]
+            return e
+
+        substituted = _outside_pending(hidden, substitute)
+        if substituted == hidden:
+            continue
+        cancelled = map_sum_bodies(substituted, lambda e: e if e.has(D) else sp.cancel(e))
+        restore = {symbol: sum_ for sum_, symbol in placeholders.items()}
+        expr = cancelled.xreplace(restore)
+    return expr
+
+
+# -- function definitions (sigmoid, tanh) ---------------------------------------
+def _generator_form(expr: sp.Expr, u: sp.Expr, w: sp.Symbol):
+    """expr with exp(k·u) written as w**k; None if some exp(u·…) is not a power of w."""
+    bad = []
+
+    def rewrite(e):
+        ratio = sp.cancel(e.args[0] / u) if e.args[0].has(*u.free_symbols) else None
+        if ratio is not None and ratio.is_Integer:
+            return w ** ratio
+        if ratio is not None:
+            bad.append(e)
+        return e
+
+    out = expr.replace(lambda e: isinstance(e, sp.exp), rewrite)
+    return None if bad else out
+
+
+def fold_function_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
+    if expr.has(D):
+        return expr
+    for info in spec.functions.values():
+        if info.body is None:
+            continue
+        arguments = {e.args[0] if e.args[0].could_extract_minus_sign() is False else -e.args[0]
+                     for e in expr.atoms(sp.exp)}
+        for u in sorted(arguments, key=sp.default_sort_key):
+            w, value = sp.Dummy("w", positive=True), sp.Dummy("T")
+            in_w = _generator_form(expr, u, w)
+            body_w = _generator_form(info.body(u), u, w)
+            if in_w is None or body_w is None or not in_w.has(w):
+                continue
+            solutions = sp.solve(sp.Eq(body_w, value), w)
+            folded = {sp.factor(sp.cancel(in_w.subs(w, s))) for s in solutions}
+            if len(folded) == 1:
+                result = folded.pop()
+                if not result.has(w) and result.is_rational_function(value):
+                    expr = sp.expand(result).subs(value, info.func(u))
+    return expr
+
+
+# -- literal copies of definitions -----------------------------------------------
+def refold_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
+    patterns = []
+    for definition in spec.definitions.values():
+        body = definition.body
+        if isinstance(body, (sp.Indexed, sp.Symbol)) or _quotient_shape(definition):
+            continue
+        wilds = _index_wilds(definition.params)
+        patterns.append((canonical_bound(body).xreplace(wilds), definition, wilds))
+    for info in spec.functions.values():
+        if info.body is not None:
+            arg = sp.Wild("arg")
+            patterns.append((info.body(arg), info, {None: arg}))
+
+    def fold(e):
+        if e.is_Atom or isinstance(e, sp.Indexed):
+            return e
+        for pattern, owner, wilds in patterns:
+            found = _match(e, pattern)
+            if found is None or not all(w in found for w in wilds.values()):
+                continue
+            if hasattr(owner, "lhs"):
+                return owner.lhs.xreplace({p: found[wilds[p]] for p in owner.params})
+            return owner.func(found[wilds[None]])
+        return e
+
+    return _outside_pending(expr, fold)
+
+
+# -- assumptions -----------------------------------------------------------------
+def apply_assumptions(expr: sp.Expr, spec: Spec, used: list) -> sp.Expr:
+    for assumption in spec.assumptions:
+        wilds = _index_wilds(assumption.params)
+        pattern = canonical_bound(assumption.lhs).xreplace(wilds)
+
+        def replace(e, assumption=assumption, pattern=pattern, wilds=wilds):
+            if isinstance(e, sp.Sum) or e == assumption.lhs:
+                found = _match(e, pattern)
+                if found is not None and all(w in found for w in wilds.values()):
+                    if assumption not in used:
+                        used.append(assumption)
+                    return assumption.rhs.xreplace({p: found[wilds[p]] for p in assumption.params})
+            return e
+
+        expr = _outside_pending(expr, replace)
+    return expr
+
+
+def exp_of_sum(expr: sp.Expr) -> sp.Expr:
+    """e^{a+b} = e^a e^b."""
+    return bottom_up(expr, lambda e: sp.Mul(*[sp.exp(t) for t in e.args[0].args])
+                     if isinstance(e, sp.exp) and e.args[0].is_Add else e)
+
+
+def split_sums_for_assumptions(expr: sp.Expr, spec: Spec, used: list) -> sp.Expr:
+    """Σ_i t_i (a_i − b) = Σ_i t_i a_i − b Σ_i t_i, kept only when an assumption then applies."""
+    def split(e):
+        if isinstance(e, sp.Sum):
+            body = sp.expand_mul(e.function)
+            if body.is_Add:
+                return sp.Add(*[sp.Sum(t, *e.limits) for t in body.args])
+        return e
+
+    trial: list = []
+    out = apply_assumptions(pull_constants(bottom_up(expr, split)), spec, trial)
+    if not trial:
+        return expr
+    used.extend(a for a in trial if a not in used)
+    return out

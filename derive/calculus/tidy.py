@@ -1,0 +1,95 @@
+"""The teacher's form of a result, and the places where it is undefined.
+
+`tidy` cancels fractions term by term (never across a sum, which would bury
+a clean `A/N + 2λW` under one denominator), factors, merges sums over the
+same range, and orients differences the way a teacher writes them:
+constants and Kronecker deltas first, labels and targets last
+((1 − y_j), (δ_ij − σ_j), (x_i − t_i), (Ψ − Δ)).
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.traversal import bottom_up
+
+from ..problem.sampling import LABEL_KINDS
+from ..problem.spec import Spec
+from .expand import expand_definitions
+from .sums import map_sum_bodies, merge_sums, pull_constants
+
+
+def _labels(spec: Spec) -> set:
+    return {b for b, kind in spec.samplers.items()
+            if kind in LABEL_KINDS and b not in spec.definitions}
+
+
+def _term_score(term: sp.Expr, labels: set) -> int:
+    if term.is_Number:
+        return 3
+    if term.has(sp.KroneckerDelta):
+        return 2
+    mentioned = {a.base for a in term.atoms(sp.Indexed)} | term.atoms(sp.Symbol)
+    return -1 if mentioned & labels else 0
+
+
+def _orient(expr: sp.Expr, labels: set) -> sp.Expr:
+    """Flip differences so that their most 'leading' term is positive."""
+
+    def flip(e):
+        if not e.is_Mul:
+            return e
+        coeff, factors = sp.S.One, []
+        for f in e.args:
+            if f.is_Add and len(f.args) > 1:
+                best = max(f.args, key=lambda t: (_term_score(t, labels), not t.could_extract_minus_sign()))
+                if best.could_extract_minus_sign():
+                    f, coeff = sp.Add(*[-t for t in f.args]), -coeff
+            factors.append(f)
+        return coeff * sp.Mul(*factors)
+
+    return bottom_up(expr, flip)
+
+
+def _simplest(term: sp.Expr) -> sp.Expr:
+    """The shortest of: common factors pulled out; cancelled and factored."""
+    candidates = [sp.factor_terms(term)]
+    if not term.has(sp.Sum):
+        candidates.append(sp.factor(sp.cancel(term)))
+    return min(candidates, key=sp.count_ops)
+
+
+def _termwise(expr: sp.Expr) -> sp.Expr:
+    if expr.is_Add:
+        expr = sp.Add(*[_simplest(t) for t in expr.args])
+        return sp.factor_terms(expr)
+    return _simplest(expr)
+
+
+def tidy(expr: sp.Expr, spec: Spec) -> sp.Expr:
+    out = map_sum_bodies(expr, _termwise)
+    out = _orient(merge_sums(out), _labels(spec))
+    return pull_constants(out)
+
+
+def is_positive(expr: sp.Expr, spec: Spec) -> bool:
+    """Provably positive from the definitions (exponentials, sums of them, N)."""
+    e = expand_definitions(expr, spec)
+    if e.is_positive:
+        return True
+    if isinstance(e, sp.exp):
+        return True  # every quantity here is real
+    if isinstance(e, sp.Sum):
+        return is_positive(e.function, spec)
+    if e.is_Mul or e.is_Add:
+        return all(is_positive(a, spec) for a in e.args)
+    if e.is_Pow:
+        return is_positive(e.base, spec)
+    return False
+
+
+def domain_conditions(answer: sp.Expr, spec: Spec) -> tuple[sp.Expr, ...]:
+    """Denominators of the answer that can vanish: the answer is undefined where they do."""
+    found = []
+    for power in sorted(answer.atoms(sp.Pow), key=sp.default_sort_key):
+        if power.exp.is_negative and not is_positive(power.base, spec) and power.base not in found:
+            found.append(power.base)
+    return tuple(found)

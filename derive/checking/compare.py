@@ -1,0 +1,159 @@
+"""Comparing two expressions at random points: the numeric rungs of the checker's ladder.
+
+Points respect a problem's assumptions (sizes 2–4, i = j and i ≠ j, t on the
+simplex, one-hot rows, φ as tanh, sin and softplus). Values are exact
+rationals while the expressions are rational and 40-digit floats once they
+are not, evaluated again at 120 digits on a near tie (`derive.evaluate`).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+
+from ..problem.sampling import STAND_INS, Point, spec_point
+from .evaluate import Evaluator, Undefined
+
+POINTS = 6
+GENERICS = tuple(STAND_INS)  # tanh, sin, softplus in turn
+
+
+# -- points ---------------------------------------------------------------------------
+def _ties(spec, free) -> tuple[bool, ...]:
+    ranges = [spec.index_range[i] for i in free]
+    return (False, True) if len(set(ranges)) < len(ranges) else (False,)
+
+
+def spec_points(spec, free, seed, count=POINTS, relax=frozenset(), deadline=None) -> list[Point]:
+    rng = random.Random(seed)
+    ties = _ties(spec, free)
+    return [spec_point(spec, free, rng, ties[n % len(ties)], GENERICS[n % len(GENERICS)], relax, deadline,
+                       wide=n % 3 == 2, hot=n % 2 == 1) for n in range(count)]
+
+
+# -- comparison -----------------------------------------------------------------------
+@dataclass
+class Comparison:
+    equal: bool | None  # None: undecided
+    points: int  # points where both sides had a value
+    witness: tuple | None = None  # (env, student value, reference value) where they differ
+    exact: bool = True
+
+
+def evaluate(spec, expr, env: Point):
+    """The value of `expr` at `env`, at the current mpmath precision."""
+    return Evaluator(spec, env).value(expr)
+
+
+def _value(spec, expr, env: Point, dps: int = 40):
+    """The value at `dps` digits, or None where the expression is undefined."""
+    try:
+        with mpmath.workdps(dps):
+            return evaluate(spec, expr, env)
+    except Undefined:
+        return None
+
+
+def _exact(value) -> bool:
+    return isinstance(value, (int, Fraction))
+
+
+def settle(spec, a, b, env: Point, va, vb) -> bool:
+    """Are two defined values equal? Exact ones compare exactly; others are evaluated again at
+    120 digits: rounding noise shrinks by some 80 orders of magnitude, a real difference stays."""
+    if _exact(va) and _exact(vb):
+        return va == vb
+    wa, wb = _value(spec, a, env, 120), _value(spec, b, env, 120)
+    if wa is None or wb is None:
+        return False
+    with mpmath.workdps(120):  # conversions too: 10^30 as a 15-digit float is not 10^30
+        wa, wb = _as_mp(wa), _as_mp(wb)
+        first = abs(_as_mp(va) - _as_mp(vb))
+        second = abs(wa - wb)
+        size = max(abs(wa), abs(wb))
+        if second == 0:
+            return True
+        if first != 0:
+            return bool(second <= first * mpmath.mpf(10) ** -60 or second <= size * mpmath.mpf(10) ** -100)
+    # exactly equal at 40 digits but not at 120: does it shrink again at 200?
+    ta, tb = _value(spec, a, env, 200), _value(spec, b, env, 200)
+    if ta is None or tb is None:
+        return False
+    with mpmath.workdps(200):
+        third = abs(_as_mp(ta) - _as_mp(tb))
+        return bool(third <= second * mpmath.mpf(10) ** -60)
+
+
+def _as_mp(value):
+    if isinstance(value, Fraction):
+        return mpmath.mpf(value.numerator) / value.denominator
+    return mpmath.mpf(value) if isinstance(value, int) else value
+
+
+MIN_POINTS = 3
+
+
+def compare(spec, a, b, envs: list[Point]) -> Comparison:
+    """`a` against `b` at each point.
+
+    A point where both are undefined is skipped; one where only one side is
+    undefined counts against equality (twice is a difference: once may be a
+    removable singularity hit by chance). Fewer than MIN_POINTS usable points
+    decide nothing.
+    """
+    used, exact, one_sided = 0, True, []
+    for env in envs:
+        va, vb = _value(spec, a, env), _value(spec, b, env)
+        if va is None and vb is None:
+            continue
+        if va is None or vb is None:
+            one_sided.append((env, va, vb))
+            continue
+        used += 1
+        exact = exact and _exact(va) and _exact(vb)
+        if not settle(spec, a, b, env, va, vb):
+            return Comparison(False, used, (env, va, vb), exact)
+    if len(one_sided) >= 2 or (one_sided and used < MIN_POINTS):
+        return Comparison(False, used, one_sided[0], exact)
+    if used < MIN_POINTS:
+        return Comparison(None, used)
+    return Comparison(True, used, None, exact)
+
+
+def show_value(value) -> str:
+    """A value as a person reads it: exact when short, else 15 significant digits."""
+    if value is None:
+        return "undefined"
+    if isinstance(value, mpmath.mpc) and value.imag == 0:
+        value = value.real
+    if isinstance(value, (int, Fraction)):
+        value = Fraction(value)
+        approx = mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 15)
+        if max(value.numerator.bit_length(), value.denominator.bit_length()) > 50:
+            return approx
+        return str(value) if value.denominator == 1 else f"{value} ≈ {approx}"
+    return mpmath.nstr(value, 15)
+
+
+def counterexample(spec, witness, show_name) -> dict:
+    env, student, reference = witness
+    point: dict = {}
+    for dim, size in env.sizes.items():
+        point[show_name(dim)] = size
+    for index, value in env.indices.items():
+        name = show_name(index)
+        point[f"{name} (index)" if name in point else name] = value  # a size and an index may share a letter
+    grouped: dict = {}
+    for (base, entry), value in sorted(env.values.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+        name = show_name(base)
+        text = show_value(value).split(" ≈ ")[0]
+        if entry:
+            grouped.setdefault(name, {})[",".join(map(str, entry))] = text
+        else:
+            point[name] = text
+    point.update(grouped)
+    if spec is not None and any(info.body is None for info in spec.functions.values()):
+        point["phi"] = env.generic
+    return {"point": point, "student_value": show_value(student), "reference_value": show_value(reference)}

@@ -1,0 +1,234 @@
+"""Fast, exact-where-possible evaluation of index expressions at concrete points.
+
+The checker's numeric rung. An expression (a student's answer, a reference, a
+known mistake) is evaluated by walking its tree: rationals stay `Fraction`s
+(exact: no "1/2^99 = 1/2^98", no degree-13 polynomial off by one called
+equal), and the first transcendental function switches to mpmath at a chosen
+precision. Sums are loops, Kronecker deltas compare integers, a defined
+quantity (σ_i, Z_2, ...) is evaluated from its definition in the primitive
+variables, and a generic φ is a concrete smooth function. Whether two
+floating values are equal is decided by evaluating at two precisions
+(`compare.settle`), not by a tolerance.
+
+Nothing here parses text: it evaluates SymPy trees built by our parser or by
+a spec.
+"""
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+from sympy.core.function import UndefinedFunction
+
+from ..errors import DeriveError
+from ..limits import MAX_EXPONENT, MAX_FACTORIAL, MAX_LOOP
+from ..problem.sampling import STAND_INS, Point
+from ..problem.spec import D, Spec
+
+
+class Undefined(Exception):
+    """The expression has no value at this point (division by zero, log 0, an index out of range)."""
+
+
+class Timeout(DeriveError):
+    """The evaluation ran past its deadline."""
+
+
+_ELEMENTARY = {
+    sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
+    sp.sec: mpmath.sec, sp.csc: mpmath.csc, sp.cot: mpmath.cot, sp.sinh: mpmath.sinh, sp.cosh: mpmath.cosh,
+    sp.tanh: mpmath.tanh, sp.sech: mpmath.sech, sp.csch: mpmath.csch, sp.coth: mpmath.coth,
+    sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan, sp.asinh: mpmath.asinh,
+    sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh,
+}
+
+
+def _is_exact(value) -> bool:
+    return isinstance(value, (int, Fraction))
+
+
+def _mp(value):
+    if isinstance(value, Fraction):
+        return mpmath.mpf(value.numerator) / value.denominator
+    return value if not isinstance(value, int) else mpmath.mpf(value)
+
+
+class Evaluator:
+    """Evaluates expressions of one spec (or free expressions, spec None) at one point."""
+
+    def __init__(self, spec: Spec | None, env: Point):
+        self.spec = spec
+        self.env = env
+        self._loops = 0
+        self._ticks = 0
+        self._derivatives = {}
+        self._defined = {}
+        if spec is not None:
+            for func, info in spec.functions.items():
+                if info.body is None:
+                    self._derivatives[info.derivative] = func
+                else:
+                    self._defined[func] = info.body
+
+    # -- entry points -------------------------------------------------------------
+    def value(self, expr: sp.Expr):
+        if isinstance(expr, int):
+            expr = sp.Integer(expr)
+        try:
+            return self._eval(expr, {})
+        except (ZeroDivisionError, ValueError, OverflowError) as exc:
+            raise Undefined(str(exc) or type(exc).__name__) from exc
+
+    # -- the walk ---------------------------------------------------------------------
+    def _tick(self) -> None:
+        self._ticks += 1
+        if self._ticks % 256 == 0 and self.env.deadline is not None and time.monotonic() > self.env.deadline:
+            raise Timeout("time limit reached while evaluating")
+
+    def _int(self, expr, bound) -> int:
+        value = self._eval(expr, bound)
+        if _is_exact(value) and Fraction(value).denominator == 1:
+            return int(value)
+        raise Undefined(f"index {expr} is not an integer")
+
+    def _eval(self, e, bound):  # noqa: C901 - one dispatch over node types
+        self._tick()
+        if e.is_Integer:
+            return int(e)
+        if e.is_Rational:
+            return Fraction(int(e.p), int(e.q))
+        if e.is_Float:
+            return Fraction(str(e))
+        if e is sp.pi:
+            return +mpmath.pi
+        if e is sp.E:
+            return +mpmath.e
+        if isinstance(e, sp.Symbol):
+            return self._symbol(e, bound)
+        if isinstance(e, sp.Indexed):
+            return self._indexed(e, bound)
+        if e.is_Add:
+            total = 0
+            for arg in e.args:
+                term = self._eval(arg, bound)
+                total = total + term if _is_exact(total) and _is_exact(term) else _mp(total) + _mp(term)
+            return total
+        if e.is_Mul:
+            product = 1
+            for arg in e.args:
+                factor = self._eval(arg, bound)
+                product = product * factor if _is_exact(product) and _is_exact(factor) else \
+                    _mp(product) * _mp(factor)
+            return product
+        if e.is_Pow:
+            return self._power(self._eval(e.base, bound), self._eval(e.exp, bound))
+        if isinstance(e, sp.KroneckerDelta):
+            return int(self._int(e.args[0], bound) == self._int(e.args[1], bound))
+        if isinstance(e, sp.Sum):
+            return self._sum(e, bound)
+        if isinstance(e, sp.Abs):
+            return abs(self._eval(e.args[0], bound))
+        if isinstance(e, sp.factorial):
+            n = self._int(e.args[0], bound)
+            if not 0 <= n <= MAX_FACTORIAL:
+                raise Undefined(f"factorial of {n}")
+            return math.factorial(n)
+        if isinstance(e, sp.Function):
+            return self._function(e, bound)
+        if isinstance(e, D):
+            raise Undefined("a pending derivative has no value here")
+        raise Undefined(f"cannot evaluate {type(e).__name__}")
+
+    def _symbol(self, s, bound):
+        if s in bound:
+            return bound[s]
+        env = self.env
+        if s in env.indices:
+            return env.indices[s]
+        if s in env.sizes:
+            return env.sizes[s]
+        if (s, ()) in env.values:
+            return env.values[(s, ())]
+        if self.spec is not None and s in self.spec.definitions:
+            return self._defined_entry(s, ())
+        raise Undefined(f"no value for {s}")
+
+    def _indexed(self, e, bound):
+        idx = tuple(self._int(i, bound) for i in e.indices)
+        base = e.base
+        if self.spec is not None and base in self.spec.definitions:
+            return self._defined_entry(base, idx)
+        try:
+            return self.env.values[(base, idx)]
+        except KeyError:
+            raise Undefined(f"{base}{list(idx)} is out of range") from None
+
+    def _defined_entry(self, base, idx):
+        key = (mpmath.mp.dps, base, idx)
+        memo = self.env.memo
+        if key not in memo:
+            definition = self.spec.definitions[base]
+            if len(idx) != len(definition.params):
+                raise Undefined(f"{base} takes {len(definition.params)} indices")
+            shape = self.spec.shapes.get(base, ())
+            for position, (k, dim) in enumerate(zip(idx, shape)):
+                if not 1 <= k <= self.env.sizes.get(dim, 0):
+                    raise Undefined(f"index {position + 1} of {base} is out of range")
+            memo[key] = self._eval(definition.body, dict(zip(definition.params, idx)))
+        return memo[key]
+
+    def _sum(self, e, bound):
+        def loop(limits, inner):
+            if not limits:
+                return [self._eval(e.function, inner)]
+            var, lo, hi = limits[0]
+            lo, hi = self._int(lo, inner), self._int(hi, inner)
+            self._loops += max(0, hi - lo + 1)
+            if self._loops > MAX_LOOP:
+                raise Undefined("sums too long to evaluate")
+            out = []
+            for k in range(lo, hi + 1):
+                out.extend(loop(limits[1:], {**inner, var: k}))
+            return out
+
+        total = 0
+        for term in loop(list(e.limits), bound):
+            total = total + term if _is_exact(total) and _is_exact(term) else _mp(total) + _mp(term)
+        return total
+
+    def _power(self, base, exponent):
+        if _is_exact(base) and _is_exact(exponent) and Fraction(exponent).denominator == 1:
+            n = int(exponent)
+            if abs(n) <= MAX_EXPONENT:
+                if base == 0 and n < 0:
+                    raise Undefined("division by zero")
+                return Fraction(base) ** n
+        if _is_exact(base) and base == 0:
+            if _is_exact(exponent) and exponent > 0:
+                return 0
+            raise Undefined("0 to a non-positive power")
+        return mpmath.power(_mp(base), _mp(exponent))
+
+    def _function(self, e, bound):
+        func = e.func
+        args = [self._eval(a, bound) for a in e.args]
+        if func in _ELEMENTARY:
+            (arg,) = args
+            if func is sp.log and arg == 0:
+                raise Undefined("log of 0")
+            if func is sp.exp and _is_exact(arg) and arg == 0:
+                return 1
+            return _ELEMENTARY[func](_mp(arg))
+        if self.spec is not None:
+            if func in self._defined:
+                lam = self._defined[func]
+                return self._eval(lam.expr, {**bound, **dict(zip(lam.variables, args))})
+            stand_in = STAND_INS[self.env.generic]
+            if func in self._derivatives:
+                return stand_in.derivative(_mp(args[0]))
+            if isinstance(func, UndefinedFunction) and func in self.spec.functions:
+                return stand_in.value(_mp(args[0]))
+        raise Undefined(f"cannot evaluate the function {func}")

@@ -1,0 +1,295 @@
+"""The answer checker: is a student's expression equal to the reference, and if not, why?
+
+The ladder, each rung under the check's time limit:
+
+1. parse with our own grammar (`derive.parsing`); bad text is `invalid`;
+2. canonical form: SymPy's automatic canonicalisation makes the two the same;
+3. evaluation at random points that respect the problem's assumptions
+   (`compare`), exactly while the expressions are rational;
+4. an equivalent answer names the assumptions it needs: each is relaxed in
+   turn and the comparison repeated;
+5. a wrong answer gets a counterexample (the point and both values) and a
+   diagnosis (`diagnose`).
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+import sympy as sp
+
+from ..errors import DeriveError
+from ..limits import DEFAULT_TIMEOUT
+from ..parsing import ParseError, Vocabulary, parse
+from ..printing import tex
+from ..problem import library
+from ..problem.sampling import Point
+from .compare import Comparison, compare, counterexample, spec_points
+from .diagnose import diagnose
+from .evaluate import Timeout
+
+FREE_POINTS = 12  # free expressions are cheap to evaluate; more points meet small regions where they differ
+EQUIVALENT, NOT_EQUIVALENT, INVALID, UNDECIDED = "equivalent", "not_equivalent", "invalid", "undecided"
+EXIT_CODES = {EQUIVALENT: 0, NOT_EQUIVALENT: 1, INVALID: 2, UNDECIDED: 3}
+
+
+@dataclass
+class Result:
+    problem: str | None
+    part: str | None
+    verdict: str
+    message: str
+    student_latex: str | None = None
+    reference_latex: str | None = None
+    assumptions_used: list = field(default_factory=list)
+    counterexample: dict | None = None
+    diagnosis: list = field(default_factory=list)
+    method: str | None = None
+    seconds: float = 0.0
+    detail: str | None = None  # for a terminal: the answer with a caret under the error
+
+    @classmethod
+    def invalid(cls, problem, part, error: ParseError) -> Result:
+        return cls(problem, part, INVALID, f"invalid: {error}", detail=error.caret())
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data.pop("detail")
+        return data
+
+
+def resolve(target: str) -> tuple[str, str]:
+    """The problem and part a `problem[/part]` names; unknown ids raise with the known ones."""
+    return library.resolve(target)
+
+
+@lru_cache(maxsize=256)
+def _points(problem_id: str, part_id: str, relax: frozenset = frozenset()):
+    spec = library.load(problem_id)
+    part = spec.part_by_id(part_id)
+    return spec_points(spec, part.free, seed=f"{problem_id}/{part_id}/{sorted(map(str, relax))}", relax=relax)
+
+
+def warm(targets) -> None:
+    """Load the specs, vocabularies and test points of `targets` (problem/part) before workers fork."""
+    for target in targets:
+        try:
+            problem_id, part_id = resolve(target)
+        except DeriveError:
+            continue
+        spec = library.load(problem_id)
+        Vocabulary.from_spec(spec, spec.part_by_id(part_id))
+        _points(problem_id, part_id)
+
+
+def _with_deadline(envs, deadline):
+    for env in envs:
+        env.deadline = deadline
+    return envs
+
+
+def _free_indices(spec, expr) -> set:
+    return {s for s in expr.free_symbols if s in spec.index_range}
+
+
+def check(target: str, answer: str, fmt: str = "auto", timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Check a student's answer to `problem/part` against the reference."""
+    start = time.monotonic()
+    deadline = start + timeout
+    problem_id, part_id = resolve(target)
+    spec = library.load(problem_id)
+    part = spec.part_by_id(part_id)
+    result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=tex(part.reference, spec))
+    try:
+        parsed = parse(answer, Vocabulary.from_spec(spec, part), fmt=fmt)
+        student = parsed.index_form(part.free)
+    except ParseError as exc:
+        return Result.invalid(problem_id, part_id, exc)
+    result.student_latex = tex(student, spec)
+    stray = _free_indices(spec, student) - set(part.free)
+    if stray:
+        names = ", ".join(sorted(map(str, stray)))
+        wanted = ", ".join(map(str, part.free)) or "no index"
+        result.verdict = INVALID
+        result.message = f"the answer has the free index {names}; this part's answer is indexed by {wanted}"
+        result.seconds = time.monotonic() - start
+        return result
+    try:
+        _decide(result, spec, part, student, deadline)
+    except Timeout:
+        result.verdict, result.message = UNDECIDED, f"undecided: no verdict within the time limit ({timeout:g} s)"
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _decide(result: Result, spec, part, student, deadline) -> None:
+    reference = part.reference
+    if student - reference == 0:  # SymPy objects, never text
+        result.verdict, result.method = EQUIVALENT, "canonical form"
+        result.message = "equivalent to the reference"
+        result.assumptions_used = _assumptions_used(spec, part, student, deadline)
+        _say_assumptions(result)
+        return
+    envs = _with_deadline(_points(spec.id, part.id), deadline)
+    outcome = compare(spec, student, reference, envs)
+    if outcome.equal is None:
+        result.verdict = UNDECIDED
+        result.message = (f"undecided: the answer and the reference both have a value at only {outcome.points} "
+                          f"of {len(envs)} test points")
+        return
+    if outcome.equal:
+        result.verdict = EQUIVALENT
+        result.method = _method(outcome)
+        result.message = "equivalent to the reference"
+        result.assumptions_used = _assumptions_used(spec, part, student, deadline)
+        _say_assumptions(result)
+        return
+    result.verdict = NOT_EQUIVALENT
+    result.counterexample = counterexample(spec, outcome.witness, lambda s: _name(spec, s))
+    result.diagnosis = _diagnosis(spec, part, student, envs)
+    point = result.counterexample
+    where = ", ".join(f"{k}={v}" for k, v in point["point"].items() if not isinstance(v, dict))
+    result.message = (f"not equivalent: at {where} the answer is {point['student_value']}, "
+                      f"the reference {point['reference_value']}")
+    if result.diagnosis:
+        result.message += f" ({result.diagnosis[0]})"
+
+
+def _method(outcome) -> str:
+    how = "exact" if outcome.exact else "40 and 120 digits"
+    return f"{how} at {outcome.points} random points"
+
+
+def _diagnosis(*args, **kwargs) -> list[str]:
+    """The diagnosis, or none when the time runs out: the verdict already stands."""
+    try:
+        return diagnose(*args, **kwargs)
+    except Timeout:
+        return []
+
+
+def _assumptions_used(spec, part, student, deadline) -> list[str]:
+    """The spec's assumptions without which the answer differs from the reference.
+
+    When the time runs out first, every assumption the spec makes is named: the
+    answer was only checked at points that respect them all.
+    """
+    used = []
+    try:
+        for assumption in spec.assumptions:
+            bases = frozenset(b for b in assumption.lhs.atoms(sp.IndexedBase) if b in spec.samplers)
+            if not bases:
+                continue
+            envs = _with_deadline(_points(spec.id, part.id, bases), deadline)
+            if compare(spec, student, part.reference, envs).equal is False:
+                used.append(assumption.text)
+    except Timeout:
+        return [a.text for a in spec.assumptions]
+    return used
+
+
+def _say_assumptions(result: Result) -> None:
+    if result.assumptions_used:
+        result.message += " under the assumption " + "; ".join(result.assumptions_used)
+
+
+def _name(spec, symbol) -> str:
+    name = spec.names.get(symbol)
+    return name.text if name else str(getattr(symbol, "label", symbol))
+
+
+# -- two free expressions ---------------------------------------------------------------
+def _free_points(symbols, assume: dict, seed, count=FREE_POINTS) -> list[Point]:
+    rng = random.Random(seed)
+    envs = []
+    for n in range(count):
+        values = {}
+        for s in symbols:
+            if n % 3 == 2:  # a third of the points far out (2 to 50, either sign): piecewise answers show
+                size = Fraction(2 * 25 ** rng.random()).limit_denominator(97)
+                sign = 1 if assume.get(s.name) == "positive" or rng.random() < 0.5 else -1
+                values[(s, ())] = sign * size
+                continue
+            lo, hi = (0.1, 3.0) if assume.get(s.name) == "positive" else (-2.5, 2.5)
+            values[(s, ())] = Fraction(rng.uniform(lo, hi)).limit_denominator(997)
+        envs.append(Point(values=values))
+    return envs
+
+
+def equiv(a: str, b: str, assume: dict | None = None, fmt: str = "auto",
+          timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Are two free expressions equal for all real values of their variables (principal branches)?"""
+    start = time.monotonic()
+    deadline = start + timeout
+    assume = dict(assume or {})
+    result = Result(None, None, UNDECIDED, "")
+    try:
+        vocab = Vocabulary.free(assume)
+        first = parse(a, vocab, fmt=fmt).index_form(())
+        second = parse(b, vocab, fmt=fmt).index_form(())
+        # without the assumptions: SymPy may already have used them (sqrt(x^2) -> x for x > 0)
+        plain = Vocabulary.free({})
+        relaxed = (parse(a, plain, fmt=fmt).index_form(()), parse(b, plain, fmt=fmt).index_form(())) \
+            if assume else None
+    except ParseError as exc:
+        return Result.invalid(None, None, exc)
+    result.student_latex, result.reference_latex = sp.latex(first), sp.latex(second)
+    try:
+        _decide_free(result, first, second, assume, deadline, relaxed)
+    except Timeout:
+        result.verdict, result.message = UNDECIDED, f"undecided: no verdict within the time limit ({timeout:g} s)"
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _decide_free(result: Result, first, second, assume: dict, deadline: float, relaxed=None) -> None:
+    symbols = sorted(first.free_symbols | second.free_symbols, key=lambda s: s.name)
+    envs = _with_deadline(_free_points(symbols, assume, seed=f"{first}|{second}"), deadline)
+    if first - second == 0:  # the same after SymPy's automatic canonicalisation
+        outcome = Comparison(True, 0)
+    else:
+        outcome = compare(None, first, second, envs)
+    if outcome.equal is None:
+        result.verdict = UNDECIDED
+        result.message = f"undecided: both expressions have a value at only {outcome.points} of {len(envs)} test points"
+        return
+    if outcome.equal:
+        result.verdict, result.message = EQUIVALENT, "equivalent"
+        result.method = "canonical form" if outcome.points == 0 else _method(outcome)
+        if relaxed is not None:
+            plain = sorted(relaxed[0].free_symbols | relaxed[1].free_symbols, key=lambda s: s.name)
+            points = _with_deadline(_free_points(plain, {}, seed=f"relaxed|{first}|{second}"), deadline)
+            try:
+                needed = relaxed[0] - relaxed[1] != 0 and compare(None, *relaxed, points).equal is False
+            except Timeout:
+                needed = True  # not shown otherwise: name what was assumed
+            if needed:
+                result.assumptions_used = [f"{name} {kind}" for name, kind in sorted(assume.items())]
+                result.message += " under the assumption " + ", ".join(result.assumptions_used)
+        return
+    result.verdict = NOT_EQUIVALENT
+    result.counterexample = counterexample(None, outcome.witness, lambda s: str(getattr(s, "label", s)))
+    result.diagnosis = _diagnosis(None, None, first, envs, reference=second)
+    point = result.counterexample
+    where = ", ".join(f"{k}={v}" for k, v in point["point"].items()) or "every point"
+    result.message = (f"not equivalent: at {where} the first is {point['student_value']}, "
+                      f"the second {point['reference_value']}")
+    if result.diagnosis:
+        result.message += f" ({result.diagnosis[0]})"
+
+
+def run_payload(payload: tuple) -> Result:
+    """`check` or `equiv` from a tuple (what an isolated worker runs)."""
+    kind, *args = payload
+    if kind == "check":
+        target, answer, fmt, timeout = args
+        return check(target, answer, fmt=fmt, timeout=timeout)
+    first, second, assume, fmt, timeout = args
+    return equiv(first, second, assume=assume, fmt=fmt, timeout=timeout)

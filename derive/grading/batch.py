@@ -1,0 +1,119 @@
+"""Grading a class: rows in, one result per row out, and a summary.
+
+Every check runs in a worker process with hard limits (`isolate`); a row that
+cannot be read, or a check that dies, becomes a result that says why and the
+batch goes on. The files are read and written by `formats`.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from ..checking import INVALID, UNDECIDED, Result, check, warm
+from ..errors import DeriveError
+from ..limits import MAX_ANSWER
+from .formats import RESULT_FIELDS, Summary, Writer, graded_ids, gradescope, target_of
+from .isolate import Failure, run
+
+
+# -- the work a worker does ---------------------------------------------------------------
+def grade_row(payload: tuple) -> dict:
+    """One row's result (runs in a worker); never raises for bad input."""
+    row, timeout = payload
+    if "error" in row:
+        result = Result(row.get("problem"), row.get("part"), INVALID, row["error"])
+    elif not isinstance(row.get("answer"), str) or not row.get("problem") or not isinstance(row["problem"], str):
+        result = Result(row.get("problem"), row.get("part"), INVALID,
+                        f"line {row['line']}: needs a problem and an answer, as text")
+    else:
+        try:
+            result = check(target_of(row), row["answer"][:MAX_ANSWER], timeout=timeout)
+        except DeriveError as exc:
+            result = Result(row.get("problem"), row.get("part"), INVALID, str(exc))
+    return result_row(row, result.to_json())
+
+
+def result_row(row: dict, data: dict) -> dict:
+    out = {"id": row.get("id"), **{k: data.get(k) for k in RESULT_FIELDS if k != "id"}}
+    if out["problem"] is None:
+        out["problem"], out["part"] = row.get("problem"), row.get("part")
+    return out
+
+
+def failed_row(row: dict, reason: str) -> dict:
+    return {"id": row.get("id"), "problem": row.get("problem"), "part": row.get("part"), "verdict": UNDECIDED,
+            "message": f"undecided: {reason}", "student_latex": None, "reference_latex": None,
+            "assumptions_used": [], "counterexample": None, "diagnosis": []}
+
+
+class Progress:
+    """`graded 120/1000 (35/s)` on a terminal's standard error; silent otherwise."""
+
+    def __init__(self, total: int, enabled: bool | None = None):
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._last = 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.enabled and (now - self._last > 0.1 or self.done == self.total):
+            self._last = now
+            rate = self.done / max(now - self.start, 1e-9)
+            sys.stderr.write(f"\rgraded {self.done}/{self.total} ({rate:.0f}/s)")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a batch: what was graded is written; `summary` says how much."""
+
+    def __init__(self, summary: Summary):
+        super().__init__("interrupted")
+        self.summary = summary
+
+
+def grade_batch(rows: list[dict], output: str, fmt: str, jobs: int, timeout: float, memory: int,
+                resume: bool, points: dict) -> tuple[int, Summary]:
+    """Grade `rows` into `output` ('-': standard output); (ids skipped by resume, summary)."""
+    done = graded_ids(Path(output), fmt) if resume else set()
+    todo = [row for row in rows if row.get("id") is None or str(row.get("id")) not in done]
+    warm({target_of(row) for row in todo if isinstance(row.get("problem"), str)})
+    summary, collected = Summary(), []
+    if fmt == "gradescope":
+        stream = None
+    elif output == "-":
+        stream = sys.stdout
+    else:
+        append = resume and Path(output).exists() and Path(output).stat().st_size > 0
+        stream = open(output, "a" if append else "w", encoding="utf-8", newline="")
+    writer = None if stream is None else Writer(stream, fmt, header=stream is sys.stdout or stream.tell() == 0)
+    progress = Progress(len(todo))
+    by_key = dict(enumerate(todo))
+    try:
+        for key, result in run(grade_row, ((k, (row, timeout)) for k, row in by_key.items()), jobs=jobs,
+                               timeout=timeout, memory_mb=memory):
+            out = failed_row(by_key[key], result.reason) if isinstance(result, Failure) else result
+            if writer is not None:
+                writer.write(out)
+            else:
+                collected.append(out)
+            summary.add(out)
+            progress.step()
+    except KeyboardInterrupt:
+        raise Interrupted(summary) from None
+    finally:
+        progress.close()
+        if stream is not None and stream is not sys.stdout:
+            stream.close()
+    if fmt == "gradescope":
+        order = {row.get("id"): n for n, row in enumerate(rows)}
+        collected.sort(key=lambda r: order.get(r.get("id"), 0))
+        Path(output).write_text(json.dumps(gradescope(collected, points), indent=2, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+    return (len(done) if resume else 0), summary

@@ -1,0 +1,180 @@
+"""Checks in worker processes with hard limits: nothing a student types can hang or sink a batch.
+
+Each worker is a forked process (it inherits the loaded specs and SymPy, so it
+starts in milliseconds) with an address-space limit (`RLIMIT_AS`) and, for
+each task, a CPU-time limit (`RLIMIT_CPU`, set to the CPU it has used so far
+plus the task's allowance). The parent also keeps a wall clock per task and
+kills a worker that overruns it. A worker that dies or is killed gives its
+one task a result that says why, and a fresh worker takes its place.
+
+The check's own deadline (`derive.checking`) normally answers `undecided` long
+before these limits bite; they are the backstop for what a deadline cannot
+interrupt (a huge exact power, a C-level loop, a memory explosion).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+
+from ..limits import DEFAULT_MEMORY_MB, GRACE
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A task whose worker died or overran: why, in one line."""
+
+    reason: str
+
+
+def _limit_memory(megabytes: int) -> None:
+    limit = megabytes * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):  # pragma: no cover - a platform without RLIMIT_AS
+        pass
+
+
+def _limit_cpu(seconds: float) -> None:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = used.ru_utime + used.ru_stime
+    soft = int(spent + seconds) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    try:
+        # only the soft limit moves (SIGXCPU ends the worker): without CAP_SYS_RESOURCE a hard
+        # limit, once lowered, could never be raised again for the next task
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    except (ValueError, OSError):  # pragma: no cover
+        pass
+
+
+def _serve(connection, function: Callable, timeout: float, memory_mb: int, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _limit_memory(memory_mb)
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker stopped by SIGXCPU leaves no core file
+    except (ValueError, OSError):  # pragma: no cover
+        pass
+    while True:
+        try:
+            while not connection.poll(0.5):
+                if os.getppid() != parent:
+                    return  # the parent was killed: do not linger as an orphan
+            task = connection.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        key, payload = task
+        _limit_cpu(timeout + 1)
+        try:
+            result = function(payload)
+        except MemoryError:
+            result = Failure("the check ran out of memory")
+        except RecursionError:
+            result = Failure("the answer is nested too deeply to check")
+        except Exception as exc:  # noqa: BLE001 - a bug must cost one result, not the batch
+            result = Failure(f"internal error in the checker ({type(exc).__name__}: {exc})")
+        connection.send((key, result))
+
+
+class _Worker:
+    def __init__(self, function, timeout, memory_mb):
+        context = multiprocessing.get_context("fork")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, function, timeout, memory_mb, os.getpid()),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+        self.task = None
+        self.started = 0.0
+
+    def give(self, key, payload) -> None:
+        self.task = (key, payload)
+        self.started = time.monotonic()
+        self.connection.send((key, payload))
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.join(1)
+        self.connection.close()
+
+
+def run(function: Callable, tasks: Iterable, jobs: int, timeout: float,
+        memory_mb: int = DEFAULT_MEMORY_MB) -> Iterator[tuple]:
+    """Yield (key, result or Failure) for each (key, payload) of `tasks`, in completion order.
+
+    `function(payload)` runs in a worker with the limits; it must return a
+    picklable result and should answer within `timeout` itself.
+    """
+    pending = deque(tasks)
+    workers = [_Worker(function, timeout, memory_mb) for _ in range(max(1, min(jobs, len(pending) or 1)))]
+    try:
+        while pending or any(w.task for w in workers):
+            for index, worker in enumerate(workers):
+                if worker.task is None and pending:
+                    key, payload = pending.popleft()
+                    try:
+                        worker.give(key, payload)
+                    except (BrokenPipeError, OSError):
+                        worker.kill()
+                        workers[index] = _Worker(function, timeout, memory_mb)
+                        workers[index].give(key, payload)
+            busy = [w for w in workers if w.task]
+            ready = wait([w.connection for w in busy], timeout=0.05)
+            now = time.monotonic()
+            for index, worker in enumerate(workers):
+                if worker.task is None:
+                    continue
+                if worker.connection in ready:
+                    try:
+                        key, result = worker.connection.recv()
+                    except (EOFError, OSError):
+                        key, result = worker.task[0], Failure(_death(worker))
+                        worker.kill()
+                        workers[index] = _Worker(function, timeout, memory_mb)
+                        yield key, result
+                        continue
+                    worker.task = None
+                    yield key, result
+                elif now - worker.started > timeout + GRACE:
+                    key = worker.task[0]
+                    worker.kill()
+                    workers[index] = _Worker(function, timeout, memory_mb)
+                    yield key, Failure(f"the check did not finish within {timeout:g} s and was stopped")
+    finally:
+        for worker in workers:
+            try:
+                worker.connection.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+            worker.kill()
+
+
+def _death(worker: _Worker) -> str:
+    worker.process.join(0.5)
+    code = worker.process.exitcode
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        if name == "SIGXCPU":
+            return "the check used up its CPU time and was stopped"
+        if name == "SIGKILL":
+            return "the check was killed (memory or time limit)"
+        return f"the check's process died ({name})"
+    return "the check's process died (memory limit?)"
+
+
+def run_one(function: Callable, payload, timeout: float, memory_mb: int = DEFAULT_MEMORY_MB):
+    """One task with the same limits (what `derive check` uses)."""
+    for _, result in run(function, [(0, payload)], jobs=1, timeout=timeout, memory_mb=memory_mb):
+        return result
+    raise RuntimeError("no result")  # pragma: no cover

@@ -1,0 +1,357 @@
+"""Indices and sums in a student answer for `derive.parse`.
+
+Subscripts (`x_i`, `w_{ji}`, `w[j,i]`, `W_{2,jk}`), Kronecker deltas written as
+Iverson brackets (`[i = j]`, `1_{i=j}`), entries of matrix expressions
+(`(Ψ - Δ)_{nk}`), and sums: `Σ_k body`, `\\sum_{k=1}^{n} body`, `sum(x_k, k)`,
+`sum(t)`. A summation letter is the spec's index when the problem has it, else
+a fresh integer symbol; its range is the dimension of the slots it indexes.
+A mixin of the parser in `parse.py`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from .lexer import Token
+from .names import CLOSERS, NameRef
+from .values import ONE, Ambi, EntryContext, Mat, Var
+
+
+class IndexRules:
+    """Parser methods for indices and sums (mixed into `parse._Parser`)."""
+
+    def iverson(self):
+        """`[i = j]`, `[i == j]`: δ_ij."""
+        t0, t1, t2, t3, t4 = (self.peek(k) for k in range(5))
+        if not (self.at("[", t0) and self.at("=", t2) and self.at("]", t4)):
+            return None
+        if not all(t.kind in ("word", "unknown", "sub", "num") for t in (t1, t3)):
+            return None
+        self.i += 5
+        a = self.index_symbol(t1.raw, t1.pos)
+        b = self.index_symbol(t3.raw, t3.pos)
+        return sp.KroneckerDelta(a, b)
+
+    def indicator(self):
+        """After 𝟏 or 1: `_{i=j}` or `[i=j]` makes δ_ij."""
+        if self.at("["):
+            return self.iverson()
+        if self.at("_") and self.at("(", self.peek()) and self.at("=", self.peek(3)):
+            self.advance()
+            items = self.index_items()
+            letters = [x for x, _ in items if x != "="]
+            if len(items) != 3 or items[1][0] != "=" or len(letters) != 2:
+                self.fail("an indicator is written 1_{i=j}")
+            return sp.KroneckerDelta(*(self.index_symbol(x, p) for x, p in (items[0], items[2])))
+        return None
+
+    # -- indices --------------------------------------------------------------------------
+    def index_items(self, opener: Token | None = None) -> list[tuple[Any, int]]:
+        """The indices after `_` (or inside an opened bracket): letters, integers and `=`."""
+        t = self.tok
+        if opener is None and t.kind in ("sub", "word", "unknown", "num"):
+            self.advance()
+            return self.split_index(t)
+        if opener is None:
+            if not (self.at("(") and t.raw == "{"):
+                self.fail("expected an index after '_'")
+            opener = self.advance()
+        closer = CLOSERS.get(opener.raw, ")")
+        items: list[tuple[Any, int]] = []
+        while not (self.tok.kind == "op" and self.tok.raw == closer):
+            t = self.advance()
+            if t.kind in ("sub", "word", "unknown", "num"):
+                items.extend(self.split_index(t))
+            elif self.at(",", t):
+                continue
+            elif self.at("=", t):
+                items.append(("=", t.pos))
+            elif t.kind == "end":
+                self.fail(f"missing '{closer}' to close '{opener.raw}' from column {opener.pos}", t.pos)
+            else:
+                self.fail(f"unexpected {self.describe(t)} in indices", t.pos)
+        self.advance()
+        if not items:
+            self.fail("empty indices", opener.pos)
+        return items
+
+    def split_index(self, t: Token) -> list[tuple[Any, int]]:
+        raw = t.raw if t.kind != "num" else t.text
+        out: list[tuple[Any, int]] = []
+        k = 0
+        while k < len(raw):
+            c = raw[k]
+            if c.isdigit():
+                j = k
+                while j < len(raw) and raw[j].isdigit():
+                    j += 1
+                value = int(raw[k:j]) if j - k <= 6 else None
+                if value is None or value > self.limits.max_sum_bound:
+                    self.fail("an index number is too large", t.pos + k)
+                out.append((value, t.pos + k))
+                k = j
+            elif c.isalpha() and c.isascii():
+                out.append((c, t.pos + k))
+                k += 1
+            else:
+                self.fail(f"'{raw}' is not an index", t.pos)
+        return out
+
+    def index_symbol(self, item, pos: int):
+        if isinstance(item, int):
+            if item < 1:
+                self.fail("indices start at 1", pos)
+            return sp.Integer(item)
+        letter = str(item)
+        if len(letter) != 1:
+            self.fail(f"'{letter}' is not an index", pos)
+        for name, symbol in reversed(self.bound):
+            if name == letter:
+                return symbol
+        if self.vocab.mode == "free":
+            return sp.Symbol(letter, integer=True)
+        if letter in self.vocab.indices:
+            return self.vocab.indices[letter]
+        self.fail(f"unknown index '{letter}'", pos,
+                  self.vocab.index_hint + "; any other index must be bound by a sum (Σ_c)")
+
+    def tensor_entry(self, ref: NameRef):
+        if self.at("["):
+            opener = self.advance()
+            items = self.index_items(opener)
+        else:
+            self.advance()
+            items = self.index_items()
+        if any(x == "=" for x, _ in items):
+            self.fail("unexpected '=' in indices", ref.token.pos)
+        idx = [self.index_symbol(x, p) for x, p in items]
+        bound = {s for _, s in self.bound}
+        fitting_arity = [e for e in ref.entries if len(self.vocab.shapes[e.obj]) == len(idx)]
+        if not fitting_arity:
+            counts = sorted({len(self.vocab.shapes[e.obj]) for e in ref.entries})
+            self.fail(f"{ref.token.raw} takes {' or '.join(map(str, counts))} ind"
+                      f"{'ex' if counts == [1] else 'ices'}, not {len(idx)}", ref.token.pos)
+
+        def clash(entry):
+            for index, dim in zip(idx, self.vocab.shapes[entry.obj]):
+                have = self.vocab.index_range.get(index)
+                if index not in bound and have is not None and have != dim:
+                    return index, have, dim
+            return None
+
+        fitting = [e for e in fitting_arity if clash(e) is None]
+        if not fitting:
+            index, have, dim = clash(fitting_arity[0])
+            self.fail(f"the index {index} runs over 1..{have}, but this index of {ref.token.raw} "
+                      f"runs over 1..{dim}", ref.token.pos)
+        entry = self.choose(ref.token, fitting)
+        return entry.obj[tuple(idx)]
+
+    def subscript(self, value, start: int):
+        """`_` after something that is not a tensor name: an indicator 1_{i=j}, or an entry of a matrix."""
+        pos = self.tok.pos
+        if isinstance(value, Ambi) and value.coeff == ONE:
+            delta = self.indicator()
+            if delta is not None:
+                return delta
+        if isinstance(value, Mat):
+            self.advance()
+            items = self.index_items()
+            idx = [self.index_symbol(x, p) for x, p in items if x != "="]
+            return self.entry_of(value, idx, pos)
+        self.fail("only a vector or matrix takes indices here", pos)
+
+    def entry_of(self, m: Mat, idx: list, pos: int):
+        shapes = self.alg.shapes
+        dims = [self.vocab.index_range.get(i) for i in idx]
+        if len(idx) == 2:
+            r, c = idx
+            for have, want in ((m.rows, dims[0]), (m.cols, dims[1])):
+                if want is not None and not shapes.unify(have, want):
+                    self.fail(f"{self.alg.describe(m)} has no entry ({r}, {c})", pos)
+        elif len(idx) == 1:
+            if shapes.find(m.cols) == ONE or (isinstance(shapes.find(m.cols), Var) and shapes.unify(m.cols, ONE)):
+                r, c = idx[0], None
+            elif shapes.unify(m.rows, ONE):
+                r, c = None, idx[0]
+            else:
+                self.fail(f"{self.alg.describe(m)} is a matrix: give two indices", pos)
+        else:
+            self.fail("an entry takes one or two indices", pos)
+        used = set(idx) | {s for _, s in self.bound}
+        ctx = EntryContext(self.alg, shapes, self.vocab, used, self.letters)
+        return self.alg.materialise(ctx, m, r, c)
+
+    # -- sums -------------------------------------------------------------------------------
+    def sum_(self):
+        t = self.advance()
+        if self.at("(") and self.tok.raw == "(":
+            return self.sum_call(t)
+        letters: list[tuple[str, int]] = []
+        low = high = None
+        seen = set()
+        while (self.at("_") or self.at("^")) and self.tok.text not in seen:
+            op = self.advance()
+            seen.add(op.text)
+            if op.text == "^":
+                high = self.bound_value()
+                continue
+            if self.at("(") and self.tok.raw == "{":
+                opener = self.advance()
+                while self.tok.kind in ("word", "unknown", "sub") or self.at(","):
+                    v = self.advance()
+                    if v.kind != "op":
+                        letters.extend((c, v.pos + k) for k, c in enumerate(v.raw))
+                if self.at("="):
+                    self.advance()
+                    low = self.bound_value()
+                    if self.at("..") or self.at(","):
+                        self.advance()
+                        high = self.bound_value()
+                self.expect_close(opener)
+            elif self.tok.kind in ("sub", "word", "unknown"):
+                v = self.advance()
+                letters.extend((c, v.pos + k) for k, c in enumerate(v.raw))
+            else:
+                self.fail("expected the summation index after '_'")
+        if not letters:
+            self.fail("a sum needs its index: Σ_k x_k or sum(x_k, k)", t.pos)
+        if any(not (c.isascii() and c.isalpha()) for c, _ in letters):
+            self.fail("a summation index is a letter", letters[0][1])
+        if len(letters) > 1 and (low is not None or high is not None):
+            self.fail("give bounds to one summation index at a time", t.pos)
+        symbols = [self.bind(c) for c, _ in letters]
+        self.bound.extend(zip([c for c, _ in letters], symbols))
+        self.enter()
+        try:
+            body = self.concrete(self.term())
+        finally:
+            del self.bound[len(self.bound) - len(symbols):]
+            self.depth -= 1
+        return self.make_sums(body, letters, symbols, low, high, t.pos)
+
+    def sum_call(self, t: Token):
+        """`sum(x_k, k)`, `sum(x_k, k, 1, n)`, `sum(x_k, (k, 1, n))`, `sum(t)` (all entries)."""
+        opener = self.tok
+        commas, depth, k = [], 0, self.i
+        while True:
+            tk = self.tokens[k]
+            if tk.kind == "end":
+                self.fail(f"missing ')' to close '(' from column {opener.pos}", tk.pos)
+            if tk.kind == "op" and tk.text in ("(", "["):
+                depth += 1
+            elif tk.kind == "op" and tk.text in (")", "]"):
+                depth -= 1
+                if depth == 0:
+                    break
+            elif depth == 1 and self.at(",", tk):
+                commas.append(k)
+            k += 1
+        if not commas:
+            args = self.call_args()
+            return self.alg.sum_all(args[0], t.pos)
+        var = self.tokens[commas[0] + 1]
+        if self.at("(", var):
+            var = self.tokens[commas[0] + 2]
+        if var.kind not in ("word", "unknown", "sub") or len(var.raw) != 1 or not var.raw.isalpha():
+            self.fail("the second argument of sum(...) is the summation index: sum(x_k, k)", var.pos)
+        symbol = self.bind(var.raw)
+        self.advance()
+        self.bound.append((var.raw, symbol))
+        self.enter()
+        try:
+            body = self.concrete(self.expr())
+        finally:
+            self.bound.pop()
+            self.depth -= 1
+        if self.i != commas[0]:
+            self.fail(f"unexpected {self.describe(self.tok)} in sum(...)")
+        self.advance()  # the comma
+        inner = None
+        if self.at("("):
+            inner = self.advance()
+        self.advance()  # the index letter, checked above
+        low = high = None
+        if self.at(","):
+            self.advance()
+            low = self.bound_value()
+            if not self.at(","):
+                self.fail("sum(x_k, k, low, high) needs both bounds")
+            self.advance()
+            high = self.bound_value()
+        if inner is not None:
+            self.expect_close(inner)
+        self.expect_close(opener)
+        return self.make_sums(body, [(var.raw, var.pos)], [symbol], low, high, t.pos)
+
+    def bind(self, letter: str) -> sp.Symbol:
+        if self.vocab.mode != "free" and letter in self.vocab.indices:
+            return self.vocab.indices[letter]
+        return sp.Symbol(letter, integer=True)
+
+    def bound_value(self):
+        t = self.tok
+        message = (f"a sum bound must be a dimension of the problem or an integer from "
+                   f"{-self.limits.max_sum_bound} to {self.limits.max_sum_bound}")
+        if self.at("(") and t.raw == "{":
+            self.advance()
+            value = self.bound_value()
+            if not (self.tok.kind == "op" and self.tok.raw == "}"):
+                self.fail(message)
+            self.advance()
+            return value
+        sign = 1
+        if self.at("-"):
+            self.advance()
+            sign, t = -1, self.tok
+        if t.kind == "num":
+            if not t.text.isdigit() or len(t.text) > 6 or int(t.text) > self.limits.max_sum_bound:
+                self.fail(message, t.pos)
+            self.advance()
+            return sp.Integer(sign * int(t.text))
+        if t.kind == "word" and sign == 1:
+            dims = [e.obj for e in self.vocab.lookup(t.text) if e.kind == "dim"]
+            if dims:
+                self.advance()
+                return dims[0]
+            if self.vocab.mode == "free" and not self.vocab.lookup(t.text):
+                self.advance()
+                return self.free_symbol(t, t.raw)
+        self.fail(message, t.pos)
+
+    def make_sums(self, body, letters, symbols, low, high, pos):
+        body = self.alg.scalar(body, pos, "the body of a sum")
+        for (letter, at), symbol in reversed(list(zip(letters, symbols))):
+            body = self.make_sum(body, letter, symbol, low, high, at)
+        return body
+
+    def make_sum(self, body, letter: str, symbol, low, high, pos):
+        slots = set()
+        for entry in body.atoms(sp.Indexed):
+            for index, dim in zip(entry.indices, self.vocab.shapes.get(entry.base, ())):
+                if index == symbol:
+                    slots.add(dim)
+        if not slots:
+            for delta in body.atoms(sp.KroneckerDelta):
+                if symbol in delta.args:
+                    other = [a for a in delta.args if a != symbol]
+                    if other and other[0] in self.vocab.index_range:
+                        slots.add(self.vocab.index_range[other[0]])
+        if len(slots) > 1:
+            self.fail(f"the index {letter} runs over both {' and '.join(sorted(map(str, slots)))}", pos)
+        slot = next(iter(slots), None)
+        spec_range = self.vocab.index_range.get(symbol)
+        if high is None:
+            high = slot if slot is not None else spec_range
+            if high is None:
+                self.fail(f"cannot tell the range of {letter}: write its bounds, Σ_{{{letter}=1..n}}", pos)
+        elif slot is not None and high != slot:
+            self.fail(f"the sum over {letter} runs to {high}, but {letter} indexes 1..{slot}", pos)
+        low = sp.Integer(1) if low is None else low
+        if slot is not None and low != 1:
+            self.fail(f"a sum over the index {letter} of a vector starts at 1", pos)
+        if spec_range is not None and high != spec_range:
+            fresh = sp.Dummy(letter, integer=True)
+            body, symbol = body.xreplace({symbol: fresh}), fresh
+        return self.alg.checked(sp.Sum(body, (symbol, low, high)), pos)

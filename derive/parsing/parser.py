@@ -1,0 +1,492 @@
+r"""Reading student answers with our own grammar: text, Unicode and LaTeX, never `eval`.
+
+`parse(text, vocab)` returns a `Parsed`: a scalar (an index expression such as
+σ_i(δ_ij − σ_j)) or a matrix expression (diag(σ) − σσᵀ) whose `index_form(free)`
+is the entry at the part's free indices. Names come from a `Vocabulary`: a
+problem's symbol table (`Vocabulary.from_spec(spec, part)`) or the free one
+(`Vocabulary.free()`, every letter a real symbol). Student text never reaches
+`eval`, `sympify` or SymPy's parsers: SymPy objects are built by constructors,
+decimals are exact rationals, and sizes are checked before SymPy evaluates.
+
+Grammar (EBNF; `{ }` repetition, `[ ]` option). Juxtaposition is a product;
+a function name without parentheses takes the implicit product after it
+(`sin 5n` = sin(5n), `n log^2 2n` = n·log(2n)²), stopping before another
+function name (`2 \sin b \cos a`); a sum's body is the rest of the product or
+quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print it.
+
+    answer    = expr END ;
+    expr      = term { ("+" | "-") term } ;
+    term      = unary { ("*" | "·" | "×" | "\cdot" | "\times") unary | "/" unary
+                      | ("⊙" | ".*" | "\odot" | "∘") unary | factor } ;
+    unary     = ("-" | "+") unary | sum | power ;
+    factor    = sum | power ;                       (* starts with a number, name, bracket, command *)
+    sum       = SIGMA index-spec term | "sum" "(" expr [ "," sum-var ] ")" ;
+    SIGMA     = "Σ" | "∑" | "sum" | "\sum" ;
+    index-spec= "_" ( letters | "{" letters [ "=" bound [ (".." | ",") bound ] ] "}" ) [ "^" bound ] ;
+    sum-var   = letter [ "," bound "," bound ] | "(" letter "," bound "," bound ")" ;
+    bound     = integer | dimension | "{" bound "}" ;
+    power     = primary { postfix } ;
+    postfix   = ("^" | "**") ( "T" | "⊤" | "{" "∘" expr "}" | exponent ) | superscript-digits
+              | "ᵀ" | "'" | "!" | "_" indices | "[" indices "]" ;
+    exponent  = ("-" | "+") exponent | power ;
+    indices   = letters-and-digits | "{" { letter | integer | "," | "=" } "}" ;
+    primary   = number | name | call | "(" expr ")" | "[" expr "]" | "{" expr "}" | "|" expr "|"
+              | "[" index ("=" | "==") index "]" | "\frac" arg arg | "\sqrt" [ "[" integer "]" ] arg
+              | "𝟏" ;                               (* \mathbf{1}, \mathbb{1}: ones; 𝟏_{i=j}: δ_ij *)
+    call      = function [ ("^" | "**") exponent ] ( "(" expr { "," expr } ")" | implicit ) ;
+    implicit  = unary { factor } ;                  (* no explicit operator; stops at a function *)
+    arg       = "{" expr "}" | digit | letter | command ;
+    number    = digits [ "." digits ] [ ("e" | "E") [ "+" | "-" ] digits ] ;   (* exponent in text only *)
+
+Names (longest match against the vocabulary): tensors (`x_i`, `w[j,i]`,
+`W_{2,jk}`, bare `W2` as a matrix), scalars, dimensions, the spec's functions
+(`σ(z)`, `φ'(Z2)`, `dphi(Z2)`), `softmax(x)`-style aliases, built-ins (`exp`,
+`log`/`ln` (`log_2`), `sqrt`, `abs`, trigonometric and hyperbolic functions and
+their inverses, `sigmoid`, `e`, `pi`, `δ`/`delta`/`KroneckerDelta`, `diag`,
+`HadamardPower`, `I`). LaTeX commands outside the supported subset are refused
+by name (`\input`, `\def`, ...).
+
+Not supported (a ParseError says so): equations and relations, derivatives
+(`\partial`, `d/dx`), integrals and products, complex numbers, infinity,
+matrix inverses and matrix powers (`A^{-1}`, `A^2`; use ⊙ or HadamardPower),
+index arithmetic (`x_{i+1}`), `\bar`/`\tilde` and other decorations, and
+derivatives of defined functions (`σ'(s)` where σ is the logistic function).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from ..limits import MAX_SCI_EXPONENT, Limits
+from .indices import IndexRules
+from .lexer import FRAC, ONES, SQRT, ParseError, Token, check_characters, tokenize
+from .names import CLOSERS, NameRef, NameRules
+from .values import ONE, Algebra, Ambi, EntryContext, Mat, Shapes, Var
+from .vocab import Vocabulary
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed answer: a scalar (shape ()) or a matrix expression (shape (rows, cols))."""
+
+    format: str  # "text" | "latex"
+    shape: tuple  # () or (rows, cols): dim Symbols, 1, or None where the answer leaves it open
+    text: str = ""
+    _value: Any = field(default=None, repr=False, compare=False)
+    _alg: Any = field(default=None, repr=False, compare=False)
+    _vocab: Any = field(default=None, repr=False, compare=False)
+    _letters: frozenset = field(default=frozenset(), repr=False, compare=False)  # letters the answer uses
+
+    def index_form(self, free: tuple = ()) -> sp.Expr:
+        """The expression; for a matrix, its entry at `free` (row, col), or at the one non-1 dimension."""
+        alg, value, free = self._alg, self._value, tuple(free)
+        if not isinstance(value, Mat) and not alg.deferred:
+            return value
+        shapes = alg.shapes.copy()
+        if isinstance(value, Mat):
+            shapes, r, c = _match(shapes, value, free, self._vocab, self.text)
+        else:
+            r = c = None
+        ctx = EntryContext(alg, shapes, self._vocab, set(free), self._letters)
+        try:
+            return alg.materialise(ctx, value, r, c)
+        except RecursionError:
+            raise ParseError("the expression is nested too deeply", None, self.text) from None
+        except INTERNAL as exc:
+            raise _internal(exc, self.text) from exc
+
+
+INTERNAL = (TypeError, ValueError, ArithmeticError, IndexError, KeyError, AttributeError)
+
+
+def _internal(exc: Exception, text: str) -> ParseError:
+    detail = " ".join(str(exc).split())[:120]
+    return ParseError(f"cannot read this answer (internal error {type(exc).__name__}: {detail})", None, text)
+
+
+def _match(shapes: Shapes, m: Mat, free: tuple, vocab, text: str):
+    dims = []
+    for index in free:
+        dim = vocab.index_range.get(index) if vocab is not None else None
+        if dim is None:
+            raise ParseError(f"the free index {index} has no range in this problem", None, text)
+        dims.append(dim)
+    shown = f"{shapes.show(m.rows)}×{shapes.show(m.cols)}"
+    if len(free) == 2:
+        if shapes.unify(m.rows, dims[0]) and shapes.unify(m.cols, dims[1]):
+            return shapes, (None if dims[0] == ONE else free[0]), (None if dims[1] == ONE else free[1])
+        raise ParseError(f"the answer is a {shown} matrix, but the part asks for entry ({free[0]}, {free[1]}) "
+                         f"of a {dims[0]}×{dims[1]} matrix", None, text)
+    if len(free) == 1:
+        for rows, cols, r, c in ((dims[0], ONE, free[0], None), (ONE, dims[0], None, free[0])):
+            trial = shapes.copy()
+            if trial.unify(m.rows, rows) and trial.unify(m.cols, cols):
+                return trial, r, c
+        raise ParseError(f"the answer is a {shown} matrix, but the part asks for a vector of length {dims[0]}",
+                         None, text)
+    if len(free) == 0 and shapes.unify(m.rows, ONE) and shapes.unify(m.cols, ONE):
+        return shapes, None, None
+    raise ParseError(f"the answer is a {shown} matrix; give its free indices (rows, columns)", None, text)
+
+
+def parse(text: str, vocab: Vocabulary, fmt: str = "auto", **limits) -> Parsed:
+    """Parse one answer. `fmt` is "auto" (a backslash means LaTeX), "text" or "latex"; `limits` override
+    the fields of `Limits` (max_length, max_depth, max_digits, max_exponent, ...)."""
+    lim = Limits(**limits)
+    check_characters(text, lim)
+    if fmt not in ("auto", "text", "latex"):
+        raise ValueError(f"fmt must be 'auto', 'text' or 'latex', not {fmt!r}")
+    latex = ("\\" in text) if fmt == "auto" else fmt == "latex"
+    try:
+        parser = _Parser(text, vocab, latex, lim)
+        value = parser.answer()
+    except RecursionError:  # the depth limit comes first; this is a second line of defence
+        raise ParseError("the expression is nested too deeply", None, text) from None
+    except INTERNAL as exc:  # a bug of ours must still not escape as a traceback; tests assert it never happens
+        raise _internal(exc, text) from exc
+    alg = parser.alg
+    if isinstance(value, Mat) and alg.known_scalar(value):
+        value = alg.scalar(value, 0)
+    if isinstance(value, Mat):
+        shape = tuple(None if isinstance(alg.shapes.find(d), Var) else
+                      (1 if alg.shapes.find(d) == ONE else alg.shapes.find(d)) for d in (value.rows, value.cols))
+    else:
+        shape = ()
+    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters))
+
+
+class _Parser(NameRules, IndexRules):
+    """Recursive descent over the token list; `NameRules` and `IndexRules` hold the names and sums."""
+
+    def __init__(self, text: str, vocab: Vocabulary, latex: bool, limits: Limits):
+        self.text, self.vocab, self.latex, self.limits = text, vocab, latex, limits
+        self.tokens, self.letters = tokenize(text, vocab, latex)
+        self.i = 0
+        self.depth = 0
+        self.abs_depth = 0
+        self.bound: list[tuple[str, sp.Symbol]] = []
+        self.alg = Algebra(limits, text, Shapes())
+
+    # -- tokens ------------------------------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, k: int = 1) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        t = self.tokens[self.i]
+        if t.kind != "end":
+            self.i += 1
+        return t
+
+    def at(self, text: str, t: Token | None = None) -> bool:
+        t = self.tok if t is None else t
+        return t.kind == "op" and t.text == text
+
+    def fail(self, message: str, pos: int | None = None, hint: str = ""):
+        raise ParseError(message, self.tok.pos if pos is None else pos, self.text, hint)
+
+    def describe(self, t: Token) -> str:
+        return "the end of the answer" if t.kind == "end" else f"'{t.raw or t.text}'"
+
+    def expect_close(self, opener: Token) -> None:
+        closer = CLOSERS.get(opener.raw, ")")
+        t = self.tok
+        if t.kind == "op" and t.raw == closer:
+            self.advance()
+            return
+        if t.kind == "end":
+            self.fail(f"missing '{closer}' to close '{opener.raw}' from column {opener.pos}")
+        self.fail(f"expected '{closer}' to close '{opener.raw}' from column {opener.pos}, found {self.describe(t)}")
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            self.fail(f"the expression is nested too deeply (the limit is {self.limits.max_depth})")
+
+    def label(self, value, start: int):
+        if isinstance(value, Mat):
+            value.label = self.text[start:self.tok.pos].strip()
+        return value
+
+    # -- grammar -----------------------------------------------------------------------
+    def answer(self):
+        if self.tok.kind == "end":
+            self.fail("empty answer")
+        value = self.concrete(self.expr())
+        t = self.tok
+        if t.kind != "end":
+            if self.at(")") or self.at("]"):
+                self.fail(f"unmatched '{t.raw}'")
+            if self.at("="):
+                self.fail("an answer is an expression, not an equation: '=' is not allowed here")
+            self.fail(f"unexpected {self.describe(t)}")
+        if isinstance(value, Ambi):
+            value = value.coeff
+        return value
+
+    def expr(self):
+        start = self.tok.pos
+        terms, positions = [self.concrete(self.term())], [start]
+        while self.at("+") or self.at("-"):
+            op = self.advance()
+            term = self.concrete(self.term())
+            terms.append(self.alg.neg(term, op.pos) if op.text == "-" else term)
+            positions.append(op.pos)
+        if len(terms) == 1:
+            return terms[0]
+        return self.label(self.alg.add(terms, positions), start)
+
+    def term(self, implicit_only: bool = False):
+        """A product or quotient. Scalar factors wait in a list and are multiplied once at the end
+        (they commute with every operation here), so a long product costs one SymPy Mul, not n."""
+        start = self.tok.pos
+        acc = self.concrete(self.unary(implicit_only))
+        scalars: list = []
+        while True:
+            t = self.tok
+            if not implicit_only and t.kind == "op" and t.text in ("*", "/", "⊙", "∘"):
+                self.advance()
+                op, rhs = t.text, self.concrete(self.unary())
+            elif self.starts_factor(t, implicit_only):
+                if t.kind == "num" and self.tokens[self.i - 1].kind == "num":
+                    self.fail("two numbers in a row: write * between them")
+                op, rhs = "*", self.concrete(self.sum_() if self.is_sum(t) else self.power())
+            else:
+                return self.alg.scale(acc, scalars, start)
+            if isinstance(rhs, sp.Basic) and op != "/":
+                scalars.append(rhs)
+            elif isinstance(rhs, sp.Basic):
+                if rhs.is_zero:
+                    self.fail("division by zero", t.pos)
+                if isinstance(acc, Ambi):  # 1/N (Ψ - Δ): the 1 of a quotient is a number, not a ones vector
+                    acc = acc.coeff
+                scalars.append(self.alg.spow(rhs, -ONE, t.pos))
+            elif op == "*":
+                acc = self.alg.mul(acc, rhs, t.pos)
+            elif op == "/":
+                acc = self.alg.div(acc, rhs, t.pos)
+            else:
+                acc = self.alg.hadamard(acc, rhs, t.pos)
+            self.label(acc, start)
+
+    def starts_factor(self, t: Token, implicit_only: bool) -> bool:
+        if t.kind == "num":
+            return True
+        if t.kind in ("word", "unknown"):
+            return not (implicit_only and self.is_function(t))
+        if t.kind == "op":
+            if t.text == "|":
+                return self.abs_depth == 0
+            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ")
+        return False
+
+    def is_function(self, t: Token) -> bool:
+        if t.kind != "word":
+            return False
+        kinds = {e.kind for e in self.vocab.lookup(t.text)}
+        return bool(kinds & {"func", "dfunc", "bfunc", "diag", "hpow", "sum"}) and not (kinds & {"scalar"})
+
+    def is_sum(self, t: Token) -> bool:
+        return self.at("Σ", t) or (t.kind == "word" and any(e.kind == "sum" for e in self.vocab.lookup(t.text)))
+
+    def unary(self, implicit_only: bool = False):
+        self.enter()
+        try:
+            t = self.tok
+            if self.at("-"):
+                self.advance()
+                return self.alg.neg(self.concrete(self.unary(implicit_only)), t.pos)
+            if self.at("+"):
+                self.advance()
+                return self.unary(implicit_only)
+            if self.is_sum(t):
+                return self.sum_()
+            return self.power()
+        finally:
+            self.depth -= 1
+
+    def exponent(self):
+        self.enter()
+        try:
+            t = self.tok
+            if self.at("-"):
+                self.advance()
+                return self.alg.neg(self.concrete(self.exponent()), t.pos)
+            if self.at("+"):
+                self.advance()
+                return self.exponent()
+            return self.concrete(self.power())
+        finally:
+            self.depth -= 1
+
+    def power(self):
+        start = self.tok.pos
+        value = self.primary()
+        while True:
+            t = self.tok
+            if (self.at("_") or self.at("[")) and isinstance(value, NameRef):
+                value = self.tensor_entry(value)
+            elif self.at("_"):
+                value = self.subscript(value, start)
+            elif self.at("^"):
+                self.advance()
+                if self.transpose_follows():
+                    value = self.alg.transpose(self.concrete(value), t.pos)
+                elif self.circ_follows():
+                    opener = self.advance()
+                    self.advance()
+                    exp = self.expr()
+                    self.expect_close(opener)
+                    value = self.alg.hadamard_power(self.concrete(value), exp, t.pos)
+                else:
+                    value = self.alg.power(self.concrete(value), self.exponent(), t.pos)
+            elif self.at("sup"):
+                self.advance()
+                value = self.alg.power(self.concrete(value), sp.Integer(int(t.raw)), t.pos)
+            elif self.at("ᵀ") or self.at("⊤") or (self.at("'") and isinstance(value, (NameRef, Mat))):
+                self.advance()
+                value = self.alg.transpose(self.concrete(value), t.pos)
+            elif self.at("!"):
+                self.advance()
+                value = self.factorial(self.concrete(value), t.pos)
+            elif self.at("'"):
+                self.fail("unexpected \"'\": only the problem's generic functions have a derivative (φ')")
+            else:
+                return self.label(self.concrete(value), start)
+            self.label(value, start)
+
+    def transpose_follows(self) -> bool:
+        """`^T`, `^⊤`, `^{T}`, `^{\\top}`: consumed, True."""
+        def is_t(t: Token) -> bool:
+            return self.at("⊤", t) or (t.kind in ("word", "unknown") and t.raw == "T"
+                                       and not any(e.kind in ("scalar", "tensor", "dim") for e in
+                                                   self.vocab.lookup(t.text)) and self.vocab.mode != "free")
+        if is_t(self.tok):
+            self.advance()
+            return True
+        if self.at("(") and self.tok.raw == "{" and is_t(self.peek()) and self.at(")", self.peek(2)):
+            self.i += 3
+            return True
+        return False
+
+    def circ_follows(self) -> bool:
+        return self.at("(") and self.tok.raw == "{" and self.at("∘", self.peek())
+
+    def factorial(self, value, pos):
+        n = value.coeff if isinstance(value, Ambi) else value
+        if not (isinstance(n, sp.Integer) and n >= 0):
+            self.fail("a factorial needs a non-negative integer", pos)
+        if n > self.limits.max_factorial:
+            self.fail(f"the factorial of {n} is too large (the limit is {self.limits.max_factorial})", pos)
+        return sp.factorial(n) if n <= 100 else sp.factorial(n, evaluate=False)
+
+    # -- primaries -----------------------------------------------------------------------
+    def primary(self):
+        t = self.tok
+        if t.kind == "num":
+            self.advance()
+            return self.number(t)
+        if t.kind in ("word", "unknown"):
+            return self.name()
+        if t.kind == "op":
+            if t.text == "(" or t.text == "[":
+                delta = self.iverson()
+                return delta if delta is not None else self.group()
+            if t.text == "|":
+                return self.absolute()
+            if t.text == FRAC:
+                self.advance()
+                top = self.tex_arg()
+                return self.alg.div(top, self.tex_arg(), t.pos)
+            if t.text == SQRT:
+                return self.root()
+            if t.text == ONES:
+                self.advance()
+                delta = self.indicator()
+                return delta if delta is not None else self.label(self.alg.mat(Ambi(ONE)), t.pos)
+            if t.text == "Σ":
+                return self.sum_()
+        if t.kind == "sub":
+            self.fail("unexpected subscript")
+        if t.kind == "end":
+            self.fail("the answer ends where an operand is expected")
+        self.fail(f"unexpected {self.describe(t)}")
+
+    def number(self, t: Token):
+        mantissa, _, exp = t.text.partition("e")
+        whole, _, frac = mantissa.partition(".")
+        if len(whole.lstrip("0")) + len(frac) > self.limits.max_digits:
+            self.fail(f"a number with more than {self.limits.max_digits} digits", t.pos)
+        if exp and abs(int(exp)) > MAX_SCI_EXPONENT:
+            self.fail("the exponent of this number is too large", t.pos)
+        value = sp.Rational(int(whole + frac or "0"), 10 ** len(frac))
+        if exp:
+            value = value * sp.Rational(10) ** int(exp)
+        if t.text == "1":
+            return Ambi(ONE)
+        return value
+
+    def group(self):
+        opener = self.advance()
+        self.enter()
+        try:
+            if self.tok.kind == "op" and self.tok.raw == CLOSERS.get(opener.raw, ")"):
+                self.fail("empty brackets")
+            value = self.expr()
+            self.expect_close(opener)
+        finally:
+            self.depth -= 1
+        return self.label(value, opener.pos)
+
+    def absolute(self):
+        opener = self.advance()
+        self.abs_depth += 1
+        self.enter()
+        try:
+            value = self.expr()
+        finally:
+            self.abs_depth -= 1
+            self.depth -= 1
+        if not self.at("|"):
+            self.fail(f"missing '|' to close '|' from column {opener.pos}")
+        self.advance()
+        return self.alg.elementwise(sp.Abs, value, opener.pos)
+
+    def tex_arg(self):
+        """A LaTeX argument: `{...}`, one digit (`\\frac13`), or one name or command."""
+        t = self.tok
+        if t.kind == "num" and "." not in t.text and "e" not in t.text and len(t.text) > 1:
+            digit = t.text[0]
+            t.text = t.raw = t.text[1:]
+            t.pos += 1
+            return Ambi(ONE) if digit == "1" else sp.Integer(int(digit))
+        if self.at("(") and t.raw == "{":
+            return self.concrete(self.group())
+        if t.kind == "end":
+            self.fail("a LaTeX command is missing its argument")
+        self.enter()
+        try:
+            return self.concrete(self.power() if t.kind == "op" else self.primary())
+        finally:
+            self.depth -= 1
+
+    def root(self):
+        t = self.advance()
+        degree = 2
+        if self.at("["):
+            self.advance()
+            d = self.tok
+            if d.kind != "num" or not d.text.isdigit() or not 2 <= int(d.text) <= self.limits.max_exponent:
+                self.fail("the degree of a root must be an integer from 2", d.pos)
+            degree = int(d.text)
+            self.advance()
+            if not self.at("]"):
+                self.fail("expected ']' after the degree of the root")
+            self.advance()
+        arg = self.tex_arg()
+        return self.alg.elementwise(lambda x: self.alg.spow(x, sp.Rational(1, degree), t.pos), arg, t.pos)

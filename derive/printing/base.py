@@ -1,0 +1,100 @@
+"""What every derive printer shares: a spec's display names, and sums printed as differences.
+
+A printer is a SymPy printer for one target (LaTeX, Unicode text, the ASCII a
+student types) and one form (index or matrix). `SpecNames` gives each of them
+the spec's names for symbols, tensors (as entries' bases or as matrix
+symbols) and functions through one method, `display`, which each target
+defines once; `a − b` is printed with a minus, positive terms first.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy as sp
+
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*'?")
+
+
+def ascii_name(name: Any, default: str) -> str:
+    """The name a student types on a plain keyboard: σ → sigma, φ' → phi'."""
+    if name is None:
+        return default
+    if _IDENTIFIER.fullmatch(name.text):
+        return name.text
+    if _IDENTIFIER.fullmatch(default):
+        return default
+    return next((a for a in name.aliases if _IDENTIFIER.fullmatch(a)), default)
+
+
+def ordered_terms(expr: sp.Expr) -> list:
+    """The terms of a sum, positive ones first (δ_ij − σ_j, Ψ − Δ), otherwise SymPy's order."""
+    return sorted(expr.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())
+
+
+class SpecNames:
+    """Mixin for a SymPy printer: the spec's display names, and differences printed with a minus.
+
+    A target sets `display(name, default)`: how a spec `Name` is shown
+    (its LaTeX, its text, or a typeable ASCII word).
+    """
+
+    spec: Any
+    by_label: dict
+
+    def __init__(self, spec: Any, settings: dict | None = None):
+        super().__init__(settings)  # type: ignore[call-arg]
+        self.spec = spec
+        self.by_label = {str(k.label): v for k, v in spec.names.items() if isinstance(k, sp.IndexedBase)}
+
+    def display(self, name: Any, default: str) -> str:  # pragma: no cover - each target defines it
+        raise NotImplementedError
+
+    def _name(self, key: Any, default: str) -> str:
+        name = self.spec.names.get(key)
+        return self.display(name, default) if name is not None else default
+
+    def _print_Symbol(self, expr: sp.Symbol, *args: Any, **kwargs: Any) -> str:
+        name = self.spec.names.get(expr)
+        return self.display(name, expr.name) if name is not None else \
+            super()._print_Symbol(expr, *args, **kwargs)  # type: ignore[misc]
+
+    def _print_IndexedBase(self, expr: sp.IndexedBase) -> str:
+        return self._name(expr, str(expr.label))
+
+    def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
+        name = self.by_label.get(expr.name)
+        return self.display(name, expr.name) if name is not None else \
+            super()._print_MatrixSymbol(expr)  # type: ignore[misc]
+
+    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        terms = ordered_terms(expr)
+        out = self._print(terms[0])  # type: ignore[attr-defined]
+        for term in terms[1:]:
+            if term.could_extract_minus_sign():
+                out += " - " + self.parenthesize(-term, 40)  # type: ignore[attr-defined]
+            else:
+                out += " + " + self.parenthesize(term, 40)  # type: ignore[attr-defined]
+        return out
+
+    def _print_MatAdd(self, expr: sp.MatAdd) -> str:
+        printed = sorted((self._print(t) for t in expr.args), key=lambda p: p.startswith("-"))  # type: ignore
+        out = printed[0]
+        for term in printed[1:]:
+            out += f" - {term[1:].lstrip()}" if term.startswith("-") else f" + {term}"
+        return out
+
+
+class LatexNames(SpecNames):
+    def display(self, name: Any, default: str) -> str:
+        return name.latex
+
+
+class TextNames(SpecNames):
+    def display(self, name: Any, default: str) -> str:
+        return name.text
+
+
+class AsciiNames(SpecNames):
+    def display(self, name: Any, default: str) -> str:
+        return ascii_name(name, default)

@@ -1,0 +1,116 @@
+"""Printing matrix forms as LaTeX, Unicode text and ASCII: diag(σ) − σσᵀ, A₂ᵀ(Ψ − Δ)/N, 𝟏, ⊙.
+
+The matrix expressions come from `matrixform.to_matrix`; tensors print by
+their spec names (`W_2`, `Ψ`, `W2`), vectors are columns.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from ..problem.spec import Spec
+from .base import AsciiNames, LatexNames, TextNames
+
+
+def _elementwise_head(expr):
+    """The function applied entry-wise in φ'(Z2): its class, whether given bare or as a Lambda."""
+    func = expr.function
+    body = func.expr if isinstance(func, sp.Lambda) else func
+    return body.func if isinstance(body, sp.Function) else func
+
+
+class MatrixTexPrinter(LatexNames, LatexPrinter):
+    """Matrix forms as LaTeX."""
+
+    printmethod = "_derive_matrix_tex"
+
+    def __init__(self, spec: Spec):
+        super().__init__(spec, {"mul_symbol": None})
+
+    def _print_Transpose(self, expr):
+        inner = self._print(expr.arg)
+        if not isinstance(expr.arg, sp.MatrixSymbol):
+            inner = rf"\left({inner}\right)"
+        return rf"{inner}^{{\top}}"
+
+    def _print_DiagMatrix(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        head = _elementwise_head(expr)
+        return rf"{self._name(head, self._print(head))}\left({self._print(expr.expr)}\right)"
+
+
+class MatrixTextPrinter(TextNames, StrPrinter):
+    """Matrix forms as Unicode text."""
+
+    printmethod = "_derive_matrix_text"
+    hadamard = " ⊙ "
+
+    def __init__(self, spec: Spec):
+        super().__init__(spec)
+
+    def _print_Transpose(self, expr):
+        inner = self._print(expr.arg)
+        return f"{inner}^T" if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})^T"
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_OneMatrix(self, expr):
+        return "1"
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_HadamardProduct(self, expr):
+        return self.hadamard.join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_MatMul(self, expr):
+        coeff, matrices = expr.as_coeff_matrices()
+        body = " ".join(self.parenthesize(a, 50) for a in matrices)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return f"-{body}"
+        if coeff.is_Mul and all(f.is_Number or f.is_Symbol for f in coeff.args):
+            return f"{self.coefficient_separator.join(self._print(f) for f in coeff.args)} {body}"  # 2λ W1
+        return f"{self.parenthesize(coeff, 50)} {body}"
+
+    coefficient_separator = ""
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        head = _elementwise_head(expr)
+        return f"{self._name(head, str(head))}({self._print(expr.expr)})"
+
+
+class MatrixAsciiPrinter(AsciiNames, MatrixTextPrinter):
+    """Matrix forms in the checker's ASCII syntax: `A2^T (Psi - Delta)/N`, `.*` for ⊙, `2 lambda W1`."""
+
+    hadamard = " .* "
+    coefficient_separator = " "
+
+
+def matrix_ascii(form, spec: Spec) -> str:
+    """A matrix form as a student types it."""
+    return MatrixAsciiPrinter(spec).doprint(form).replace("**", "^")
+
+
+def matrix_tex(form, spec: Spec) -> str:
+    """A matrix form as LaTeX."""
+    return MatrixTexPrinter(spec).doprint(form)
+
+
+def matrix_text(form, spec: Spec) -> str:
+    """A matrix form as Unicode text."""
+    return MatrixTextPrinter(spec).doprint(form).replace("**", "^")

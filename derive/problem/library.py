@@ -1,0 +1,290 @@
+"""The library of problems: the shipped specs, and the course folders a teacher adds.
+
+A library is a list of folders of spec files: the shipped `problems/` first,
+then the folders of `$DERIVE_PROBLEMS` (a path list, separated like PATH),
+then those given with `derive --problems DIR`. Files whose name starts with
+`_` are helpers, not specs. Listing reads headers only (`headers.py`, no
+SymPy); `load(id)` executes the one spec file, checks that it is well
+formed and returns its `Spec`. A file that cannot be read, loaded or
+validated is `Broken`: it is reported, by `derive list` and by any command
+that names it, and it never stops another problem. Two files with the same
+problem id are an error that names both.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ..errors import SpecError, UnknownProblem
+from ..resources import shipped
+from . import store
+from .headers import Broken, Header, read_header
+
+
+class SpecWarning(UserWarning):
+    """A broken spec was skipped where every spec is consulted (layer rules)."""
+
+
+def shipped_folder() -> Path:
+    """The shipped problems: inside an installed package, or `problems/` beside the source tree."""
+    return shipped("problems")
+
+
+def env_folders() -> list[Path]:
+    """The folders named by $DERIVE_PROBLEMS (separated by os.pathsep; empty entries ignored)."""
+    return [Path(p) for p in os.environ.get("DERIVE_PROBLEMS", "").split(os.pathsep) if p.strip()]
+
+
+def shown(path: Path) -> str:
+    """A path as a user reads it: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def unknown_message(kind: str, name: str, known: Sequence[str]) -> str:
+    """`unknown problem 'x' (did you mean 'y'?); known: ...`"""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.4)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {kind} {name!r}{hint}; known: {', '.join(known)}"
+
+
+class Library:
+    """The problems of some folders (the shipped one first), read lazily and cached."""
+
+    def __init__(self, folders: Iterable[Path]):
+        self.folders: tuple[Path, ...] = tuple(dict.fromkeys(Path(f).resolve() for f in folders))
+        for folder in self.folders:
+            if not folder.is_dir():
+                raise SpecError(f"problem folder {shown(folder)}: no such directory")
+        self._scanned: tuple[tuple[Header, ...], tuple[Broken, ...]] | None = None
+        self._specs: dict[str, object] = {}
+        self._failed: dict[str, Broken] = {}
+        self._warned: set[Path] = set()
+
+    # -- files and headers ---------------------------------------------------------------
+    def spec_files(self) -> list[Path]:
+        """Every spec file of every folder, folder by folder, sorted by name."""
+        return [path for folder in self.folders for path in sorted(folder.glob("*.py"))
+                if not path.name.startswith("_")]
+
+    def _scan(self) -> tuple[tuple[Header, ...], tuple[Broken, ...]]:
+        if self._scanned is None:
+            good: list[Header] = []
+            broken: list[Broken] = []
+            seen: dict[str, Path] = {}
+            for path in self.spec_files():
+                found = read_header(path)
+                if isinstance(found, Broken):
+                    broken.append(found)
+                    continue
+                if found.id in seen:
+                    raise SpecError(f"problem id {found.id!r} is defined twice: in {shown(seen[found.id])} "
+                                    f"and in {shown(path)}; rename one")
+                seen[found.id] = path
+                good.append(found)
+            self._scanned = (tuple(good), tuple(broken))
+        return self._scanned
+
+    def headers(self) -> tuple[Header, ...]:
+        """The headers of the readable spec files (a duplicate id raises SpecError)."""
+        return self._scan()[0]
+
+    def broken(self) -> tuple[Broken, ...]:
+        """The spec files whose header cannot be read."""
+        return self._scan()[1]
+
+    def ids(self) -> list[str]:
+        return [h.id for h in self.headers()]
+
+    def header(self, problem_id: str) -> Header:
+        """The header of `problem_id`; a broken spec of that id raises its error, an unknown id the known ones."""
+        for h in self.headers():
+            if h.id == problem_id:
+                return h
+        for b in self.broken():
+            if b.id == problem_id:
+                raise SpecError(f"{shown(b.path)} ({problem_id}): {b.error}")
+        raise UnknownProblem(unknown_message("problem", problem_id, self.ids()))
+
+    def folder_of(self, header: Header) -> Path | None:
+        """The course folder of a problem, or None for the shipped library."""
+        folder = header.path.resolve().parent
+        return None if self.folders and folder == self.folders[0] else folder
+
+    def fingerprint(self) -> str:
+        """The key of every cached result: derive's source and every spec file of every folder."""
+        return store.fingerprint(self.spec_files())
+
+    # -- loading ----------------------------------------------------------------------------
+    def load(self, problem_id: str):
+        """Execute the spec file of `problem_id` and return its `Spec`, checked to be well formed."""
+        if problem_id in self._specs:
+            return self._specs[problem_id]
+        if problem_id in self._failed:
+            failed = self._failed[problem_id]
+            raise SpecError(f"{shown(failed.path)} ({problem_id}): {failed.error}")
+        h = self.header(problem_id)
+        from .wellformed import check_well_formed  # loading needs SymPy; listing does not
+
+        try:
+            spec = _execute(h.path)
+            check_well_formed(spec, h)
+        except SpecError as exc:
+            self._failed[problem_id] = Broken(h.path, problem_id, str(exc))
+            raise SpecError(f"{shown(h.path)} ({problem_id}): {exc}") from None
+        self._specs[problem_id] = spec
+        return spec
+
+    def part_ids(self, problem_id: str) -> tuple[str, ...]:
+        """The part ids of a problem: from its header, or from the loaded spec when they are computed."""
+        h = self.header(problem_id)
+        if not h.dynamic:
+            return h.parts
+        return tuple(part.id for part in self.load(problem_id).parts)
+
+    def specs(self) -> list:
+        """Every spec that loads; each broken one is skipped with one `SpecWarning`."""
+        out = []
+        for b in self.broken():
+            self._warn(b.path, f"{shown(b.path)}: {b.error}")
+        for problem_id in self.ids():
+            try:
+                out.append(self.load(problem_id))
+            except SpecError as exc:
+                self._warn(self.header(problem_id).path, str(exc))
+        return out
+
+    def _warn(self, path: Path, message: str) -> None:
+        if path not in self._warned:
+            self._warned.add(path)
+            warnings.warn(f"skipped {message}; its results are not used as layer rules", SpecWarning, stacklevel=3)
+
+    def status(self) -> dict[str, dict]:
+        """For each spec file (by path): its load error or None, and its part ids; cached by fingerprint.
+
+        Loading every spec imports SymPy, so the answer is kept in the store
+        and only computed again when a source or spec file changes.
+        """
+        key = self.fingerprint()
+        cached = store.read(key, "library-status.json")
+        files = [str(p) for p in self.spec_files()]
+        if isinstance(cached, dict) and sorted(cached) == sorted(files):
+            return cached
+        out: dict[str, dict] = {}
+        for b in self.broken():
+            out[str(b.path)] = {"error": b.error, "parts": []}
+        for h in self.headers():
+            try:
+                spec = self.load(h.id)
+                out[str(h.path)] = {"error": None, "parts": [p.id for p in spec.parts]}
+            except SpecError:
+                out[str(h.path)] = {"error": self._failed[h.id].error, "parts": list(h.parts)}
+        store.write(key, "library-status.json", out)
+        return out
+
+    # -- targets ------------------------------------------------------------------------------
+    def part_id(self, problem_id: str, part_id: str | None) -> str:
+        """The part id to use: `part_id` (checked), or the only part of a one-part problem."""
+        parts = self.part_ids(problem_id)
+        if part_id is None:
+            if len(parts) == 1:
+                return parts[0]
+            raise UnknownProblem(f"{problem_id} has parts {', '.join(parts)}: say which, "
+                                 f"e.g. {problem_id}/{parts[0]}")
+        if part_id not in parts:
+            raise UnknownProblem(unknown_message(f"part of {problem_id}", part_id, list(parts)))
+        return part_id
+
+    def resolve(self, target: str) -> tuple[str, str]:
+        """The problem and part that `problem/part` (or a one-part `problem`) names."""
+        problem_id, _, part_id = target.partition("/")
+        self.header(problem_id)
+        return problem_id, self.part_id(problem_id, part_id or None)
+
+
+def _execute(path: Path):
+    """Run a spec file as a fresh module and return its SPEC (its folder importable while it runs)."""
+    name = f"derive_problem_{path.stem.replace('-', '_')}_{abs(hash(str(path))):x}"
+    loader_spec = importlib.util.spec_from_file_location(name, path)
+    if loader_spec is None or loader_spec.loader is None:
+        raise SpecError("cannot be imported as Python")
+    module = importlib.util.module_from_spec(loader_spec)
+    sys.path.insert(0, str(path.parent))
+    try:
+        loader_spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - a spec is user-written code: report it, never crash
+        raise SpecError(f"{type(exc).__name__}: {exc}{_line_in(exc, path)}") from None
+    finally:
+        try:
+            sys.path.remove(str(path.parent))
+        except ValueError:
+            pass
+    if not hasattr(module, "SPEC"):
+        raise SpecError("the file must define SPEC = Spec(...)")
+    return module.SPEC
+
+
+def _line_in(exc: BaseException, path: Path) -> str:
+    """` (line N)`: the last line of the spec file in the exception's traceback."""
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        return f" (line {exc.lineno})"
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+             if Path(frame.filename).resolve() == path.resolve()]
+    return f" (line {lines[-1]})" if lines else ""
+
+
+# -- the library in use ----------------------------------------------------------------------
+_current: Library | None = None
+
+
+def configure(extra: Sequence[Path | str] = ()) -> Library:
+    """Use the shipped problems, $DERIVE_PROBLEMS and the `extra` folders (in that order)."""
+    global _current
+    _current = Library([shipped_folder(), *env_folders(), *map(Path, extra)])
+    return _current
+
+
+def current() -> Library:
+    """The library in use (the shipped problems and $DERIVE_PROBLEMS unless `configure` said more)."""
+    return _current if _current is not None else configure()
+
+
+def headers() -> tuple[Header, ...]:
+    return current().headers()
+
+
+def ids() -> list[str]:
+    return current().ids()
+
+
+def header(problem_id: str) -> Header:
+    return current().header(problem_id)
+
+
+def load(problem_id: str):
+    return current().load(problem_id)
+
+
+def all_specs() -> list:
+    return current().specs()
+
+
+def resolve(target: str) -> tuple[str, str]:
+    return current().resolve(target)
+
+
+def part_id(problem_id: str, part: str | None) -> str:
+    return current().part_id(problem_id, part)
+
+
+def fingerprint() -> str:
+    return current().fingerprint()
+

@@ -1,0 +1,135 @@
+"""Random points of a problem that respect its assumptions, for every numeric judgement.
+
+A point gives each dimension a small size, each free index a value (tied
+indices of one range share it: i = j), each primitive entry an exact
+fraction drawn as its tensor's `sample=` kind says (t on the simplex,
+one-hot label rows, probabilities in (0, 1)), and names the concrete
+function that stands for a generic φ. The checker's evaluator and the
+derivation witness both read points made here, so they agree on what a
+problem's assumptions allow.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import sympy as sp
+
+#: what `sample=` may say: how the entries of a primitive tensor or scalar are drawn
+SAMPLE_KINDS = {
+    "real": "entries in ±1.5 (±6 at wide points)",
+    "positive": "entries in (0.1, 2), up to 8 at wide points",
+    "unit": "entries in (0, 1): probabilities",
+    "label": "entries in (0, 1): soft labels",
+    "simplex": "a vector of positive entries summing to 1",
+    "onehot-rows": "a matrix with one 1 a row, zeros elsewhere",
+}
+#: kinds whose entries are labels or targets (printed last in a difference: x_i − t_i)
+LABEL_KINDS = frozenset({"simplex", "onehot-rows", "unit", "label"})
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """A concrete smooth function that stands for a generic φ at a point, with its derivative."""
+
+    name: str
+    expr: Callable[[sp.Expr], sp.Expr]  # as SymPy
+    value: Callable[[Any], Any]  # as mpmath
+    derivative: Callable[[Any], Any]  # as mpmath
+
+
+STAND_INS: dict[str, StandIn] = {
+    "tanh": StandIn("tanh", sp.tanh, mpmath.tanh, lambda u: 1 - mpmath.tanh(u) ** 2),
+    "sin": StandIn("sin", sp.sin, mpmath.sin, mpmath.cos),
+    "softplus": StandIn("softplus", lambda u: sp.log(1 + sp.exp(u)), lambda u: mpmath.log(1 + mpmath.exp(u)),
+                        lambda u: 1 / (1 + mpmath.exp(-u))),
+}
+
+
+@dataclass
+class Point:
+    """A concrete point: sizes of dimensions, values of free indices and of primitive entries."""
+
+    sizes: dict = field(default_factory=dict)  # dim Symbol -> int
+    indices: dict = field(default_factory=dict)  # index Symbol -> int
+    values: dict = field(default_factory=dict)  # (base or Symbol, index tuple) -> Fraction
+    generic: str = "tanh"  # the name in STAND_INS of the function that stands for a generic φ
+    deadline: float | None = None  # time.monotonic() after which an evaluation gives up
+    memo: dict = field(default_factory=dict)  # values of defined entries, shared by every expression here
+
+
+def _rational(rng: random.Random, lo: float, hi: float) -> Fraction:
+    return Fraction(rng.uniform(lo, hi)).limit_denominator(1000)
+
+
+def sample(kind: str, shape: tuple, rng: random.Random, wide: bool = False) -> dict:
+    """Entries of a primitive tensor as exact fractions, drawn as its sampler `kind` says (SAMPLE_KINDS)."""
+    entries: list[tuple] = [()]
+    for size in shape:
+        entries = [e + (k,) for e in entries for k in range(1, size + 1)]
+    if kind == "simplex":
+        raw = {e: _rational(rng, 0.05, 1.0) for e in entries}
+        total = sum(raw.values())
+        return {e: v / total for e, v in raw.items()}
+    if kind == "onehot-rows":
+        rows, cols = shape
+        hot = {r: rng.randint(1, cols) for r in range(1, rows + 1)}
+        return {(r, c): Fraction(int(hot[r] == c)) for r, c in entries}
+    ranges = {"unit": (0.05, 0.95), "positive": (0.1, 8.0) if wide else (0.1, 2.0), "label": (0.05, 0.95)}
+    lo, hi = ranges.get(kind, (-6.0, 6.0) if wide else (-1.5, 1.5))
+    return {e: _rational(rng, lo, hi) for e in entries}
+
+
+def choose_indices(spec, free, sizes: dict, rng: random.Random, tie: bool) -> dict:
+    """Values of the free indices; with `tie`, indices of the same range take the same value (i = j)."""
+    indices: dict = {}
+    for index in free:
+        dim = spec.index_range[index]
+        same = [v for i, v in indices.items() if spec.index_range[i] == dim]
+        if tie and same:
+            indices[index] = same[0]
+        else:
+            choices = [v for v in range(1, sizes[dim] + 1) if v not in same] or [1]
+            indices[index] = rng.choice(choices)
+    return indices
+
+
+def spec_point(spec, free, rng: random.Random, tie: bool, generic: str = "tanh", relax=frozenset(),
+               deadline: float | None = None, wide: bool = False, hot: bool = False,
+               sizes: tuple[int, int] = (2, 4)) -> Point:
+    """A point of a problem: dimensions of `sizes` (lowest, highest), free indices (tied when `tie`),
+    primitive entries as sampled (wide ones with `wide`, so a piecewise answer meets its other pieces;
+    with `hot`, one-hot rows have their 1 at the free indices).
+
+    Bases in `relax` are sampled without their assumption (real or unit values
+    instead of the simplex or one-hot rows).
+    """
+    dims = sorted({*spec.index_range.values(), *(d for s in spec.shapes.values() for d in s)}, key=str)
+    size = {dim: rng.randint(*sizes) for dim in dims}
+    indices = choose_indices(spec, free, size, rng, tie)
+    values = {}
+    for base, shape in spec.shapes.items():
+        if base in spec.definitions:
+            continue
+        kind = spec.samplers.get(base, "real")
+        if base in relax:
+            kind = "unit" if kind in ("simplex", "onehot-rows") else "real"
+        for entry, value in sample(kind, tuple(size[d] for d in shape), rng, wide).items():
+            values[(base, entry)] = value
+        if kind == "onehot-rows" and hot:
+            _hot_at_free_indices(spec, shape, base, indices, size, values)
+    return Point(size, indices, values, generic, deadline)
+
+
+def _hot_at_free_indices(spec, shape, base, indices, sizes, values) -> None:
+    """Put a one-hot row's 1 at the free indices (Δ_nk = 1), which a random row hits only 1 time in K."""
+    row_dim, col_dim = shape
+    rows = [v for i, v in indices.items() if spec.index_range[i] == row_dim]
+    cols = [v for i, v in indices.items() if spec.index_range[i] == col_dim]
+    if len(rows) == 1 and len(cols) == 1:
+        for col in range(1, sizes[col_dim] + 1):
+            values[(base, (rows[0], col))] = Fraction(int(col == cols[0]))

@@ -1,0 +1,40 @@
+"""Checks that a loaded spec is well formed; each failure is a `SpecError` naming what to change."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..errors import SpecError
+from .headers import Header
+from .sampling import SAMPLE_KINDS
+from .spec import D, Spec
+
+
+def check_well_formed(spec: object, header: Header) -> None:
+    """Raise SpecError for the first thing that makes `spec` unusable (its file is `header.path`)."""
+    if not isinstance(spec, Spec):
+        raise SpecError("the module must define SPEC = Spec(...)")
+    if spec.id != header.id:
+        raise SpecError(f"SPEC.id is {spec.id!r} but the header says {header.id!r}")
+    if not spec.parts:
+        raise SpecError("no parts: add SPEC.part(...)")
+    ids = [p.id for p in spec.parts]
+    if len(set(ids)) != len(ids):
+        raise SpecError(f"duplicate part ids in {ids}")
+    for base, kind in spec.samplers.items():
+        if kind not in SAMPLE_KINDS:
+            raise SpecError(f"{base}: unknown sample={kind!r}; use one of {', '.join(SAMPLE_KINDS)}")
+    for part in spec.parts:
+        if not isinstance(part.target, sp.Expr):
+            raise SpecError(f"part {part.id}: target is not an expression")
+        for name, expr in (("target", part.target), ("reference", part.reference)):
+            stray = sorted(str(s) for s in expr.free_symbols if s in spec.index_range and s not in part.free)
+            if stray:
+                raise SpecError(f"part {part.id}: the {name} has free indices {', '.join(stray)}; "
+                                f"add them to free=")
+        if not part.target.has(D) and not part.target.free_symbols:
+            raise SpecError(f"part {part.id}: the target is a constant")
+    for key, definition in spec.definitions.items():
+        if key not in spec.names:
+            raise SpecError(f"definition of undeclared symbol {key}")
+        if definition.body.has(D):
+            raise SpecError(f"the definition of {key} contains a derivative")
