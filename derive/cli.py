@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -57,33 +58,138 @@ class ProblemGroup(click.Group):
         return name, command, args[1:]
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
 @click.group(cls=ProblemGroup, help="Derive, render and check backpropagation homework." + EXAMPLES,
              context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--problems", "folders", multiple=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="A course folder of problem specs, added to the shipped ones (repeatable; "
+                   "$DERIVE_PROBLEMS adds folders too, separated like PATH).")
 @click.version_option(package_name="derive")
-def main() -> None:
-    pass
+def main(folders: tuple[Path, ...]) -> None:
+    warnings.showwarning = _show_warning  # the library warns (a skipped spec); the CLI prints one line
+    try:
+        library.configure(folders)
+    except DeriveError as exc:
+        fail(str(exc))
 
 
-@main.command("list", help="List the problems, their titles and parts." + """
+@main.command("list", help="List the problems, their titles, parts and course folders." + """
+
+A spec that cannot be loaded is listed with its file and error; the others
+are listed as usual (exit 0). Loading every spec imports SymPy: the result is
+cached until a source or spec file changes.
 
 \b
 Example:
   derive list
   derive list --json
+  derive --problems course list
 """)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (broken specs go to standard error).")
 def list_command(as_json: bool) -> None:
+    lib = library.current()
     try:
-        headers = library.headers()
+        headers = lib.headers()
+        status = lib.status()
+    except DeriveError as exc:
+        fail(str(exc))
+    good, broken = [], [(library.shown(b.path), b.id, b.error) for b in lib.broken()]
+    for h in headers:
+        state = status.get(str(h.path), {"error": None, "parts": list(h.parts)})
+        if state["error"]:
+            broken.append((library.shown(h.path), h.id, state["error"]))
+        else:
+            folder = lib.folder_of(h)
+            good.append({"id": h.id, "title": h.title, "source": h.source, "parts": state["parts"],
+                         "folder": None if folder is None else library.shown(folder)})
+    if as_json:
+        click.echo(json.dumps(good, indent=2, ensure_ascii=False))
+        for path, problem_id, error in broken:
+            click.echo(f"warning: {path}" + (f" ({problem_id})" if problem_id else "") + f": {error}", err=True)
+        return
+    width = max([len(p["id"]) for p in good] + [len(b[1] or "?") for b in broken] + [1])
+    for p in good:
+        where = f"  ({p['folder']})" if p["folder"] else ""
+        click.echo(f"{p['id'].ljust(width)}  {p['title']}  [{', '.join(p['parts'])}]{where}")
+    for path, problem_id, error in broken:
+        click.echo(f"{(problem_id or '?').ljust(width)}  cannot be loaded: {path}: {error}")
+
+
+@main.command("validate", help="Prove problem specs right: derive every part and check it numerically." + """
+
+For each problem (an id, or a spec FILE; all problems when none is given):
+the header agrees with the spec, every assumption holds at the points derive
+samples, every step equals the one before it, the answer equals finite
+differences of the definitions and the spec's reference, and every known
+mistake is really wrong. One line per thing to change. Exit 0 when all hold,
+1 otherwise.
+
+\b
+Examples:
+  derive validate softmax-jacobian
+  derive validate
+  derive validate course/relu_layer.py
+  derive --problems course validate relu-layer --json
+""")
+@click.argument("targets", nargs=-1, metavar="[ID|FILE]...")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per problem, in a list.")
+def validate_command(targets, as_json):
+    from .authoring import validate_file, validate_problem
+
+    reports = []
+    try:
+        broken = {b.id for b in library.current().broken()}
+        for target in targets:  # unknown ids: one line, exit 2, before any work
+            if not _is_file(target) and target not in broken:
+                library.header(target)
+        everything = [*library.ids(), *(str(b.path) for b in library.current().broken())]
+        for target in targets or everything:
+            reports.append(validate_file(Path(target)) if _is_file(target) else validate_problem(target))
     except DeriveError as exc:
         fail(str(exc))
     if as_json:
-        click.echo(json.dumps([{"id": h.id, "title": h.title, "source": h.source, "parts": list(h.parts)}
-                               for h in headers], indent=2, ensure_ascii=False))
-        return
-    width = max(len(h.id) for h in headers)
-    for h in headers:
-        click.echo(f"{h.id.ljust(width)}  {h.title}  [{', '.join(h.parts)}]")
+        click.echo(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False))
+    else:
+        for r in reports:
+            parts = f"{len(r.parts)} part{'s' if len(r.parts) != 1 else ''}"
+            click.echo(f"{r.problem}: ok ({parts}, {r.file})" if r.ok else f"{r.problem}: {r.file}")
+            for failure in r.failures:
+                click.echo(f"  {failure}")
+    sys.exit(0 if all(r.ok for r in reports) else 1)
+
+
+def _is_file(target: str) -> bool:
+    return target.endswith(".py") or Path(target).is_file()
+
+
+@main.command("new", help="Write a commented skeleton spec for a new problem, valid as written." + """
+
+The file is ID with dashes as underscores (relu-layer -> relu_layer.py), in
+DIR (default: the current directory); an existing file is never overwritten.
+Then edit it, `derive validate` it and `derive pdf` it.
+
+\b
+Examples:
+  derive new relu-layer -o course
+  derive --problems course validate relu-layer
+  derive --problems course pdf relu-layer -o relu-layer.pdf
+""")
+@click.argument("problem_id", metavar="ID")
+@click.option("-o", "--output", "folder", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="The folder to write the spec into.")
+@click.option("--title", help="The problem's title.")
+def new_command(problem_id, folder, title):
+    from .authoring.skeleton import write_skeleton
+
+    try:
+        path = write_skeleton(problem_id, Path(folder), title)
+    except DeriveError as exc:
+        fail(str(exc))
+    click.echo(f"wrote {path}; edit it, then: derive --problems {path.parent} validate {problem_id}", err=True)
 
 
 @main.command("pdf", help="Build a solutions PDF (or the problem sheet) for some or all problems." + """

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from derive.authoring.skeleton import write_skeleton
 from derive.cli import main
 from derive.problem import library
 
@@ -52,22 +54,28 @@ def run_example(line: str):
     return result
 
 
-@pytest.fixture(scope="module")
-def example_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("examples")
+def example_files(folder: Path, course: bool) -> None:
+    """What the examples read: submissions, a class CSV, points and (unless `new` makes it) a course folder."""
     (folder / "submissions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in SUBMISSIONS), encoding="utf-8")
     with (folder / "class.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["id", "problem", "part", "answer"])
         writer.writeheader()
         writer.writerows(SUBMISSIONS)
     (folder / "points.json").write_text(json.dumps({"softmax-jacobian/jacobian": 2, "*": 1}), encoding="utf-8")
-    return folder
+    if course:
+        write_skeleton("relu-layer", folder / "course")
+
+
+@pytest.fixture(scope="module")
+def example_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("example-cache")
 
 
 @pytest.mark.parametrize("words", HELP_PAGES, ids=lambda w: " ".join(w) or "derive")
-def test_every_help_page_has_examples_and_each_runs(words, example_dir, monkeypatch):
-    monkeypatch.chdir(example_dir)
-    monkeypatch.setenv("DERIVE_CACHE_DIR", str(example_dir / "cache"))
+def test_every_help_page_has_examples_and_each_runs(words, tmp_path, example_cache, monkeypatch):
+    example_files(tmp_path, course=words != ["new"])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(example_cache))
     lines = examples(words)
     assert lines, f"`derive {' '.join(words)} --help` has no examples"
     for line in lines:
@@ -85,11 +93,14 @@ def test_top_level_help_shows_examples():
 
 
 @pytest.mark.parametrize("args", [["--help"], ["list"]], ids=["help", "list"])
-def test_help_and_list_do_not_import_sympy(args):
+def test_help_and_list_do_not_import_sympy(args, tmp_path):
+    """`list` loads every spec once to report broken ones, then keeps the result until a file changes."""
     code = ("import sys; from derive.cli import main\n"
             f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
             "sys.stdout.write('SYMPY' if 'sympy' in sys.modules else 'CLEAN')")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    env = {**os.environ, "DERIVE_CACHE_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.endswith("CLEAN")
 
 

@@ -23,7 +23,8 @@ from sympy.core.function import UndefinedFunction
 from ..problem.sampling import STAND_INS, Point, spec_point
 from ..problem.spec import D, Spec
 
-PRECISION = 40
+PRECISION = 40  # digits of a value
+WORKING = 60  # digits of the entries it is computed from
 WITNESS_SIZES = (2, 3)  # dimensions at the witness's points: expanded sums stay small
 
 
@@ -35,9 +36,11 @@ def witness_points(spec: Spec, free, seed: str, count: int = 4, generics=tuple(S
 
 
 def _sympy_number(value) -> sp.Expr:
+    """An entry's exact value as a float of WORKING digits: SymPy then evaluates as it substitutes,
+    instead of growing exact rationals and unevaluated exponentials through a page of terms."""
     if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    return sp.sympify(value)
+        return sp.Float(sp.Rational(value.numerator, value.denominator), WORKING)
+    return sp.Float(value, WORKING)
 
 
 class Witness:
@@ -47,6 +50,7 @@ class Witness:
         self.spec = spec
         self.point = point
         self._symbols: dict = {}
+        self._memo: dict = {}  # plain forms by the bases held fixed
 
     # -- instantiation ---------------------------------------------------------
     def concrete(self, expr: sp.Expr) -> sp.Expr:
@@ -78,23 +82,28 @@ class Witness:
             self._symbols[key] = sp.Symbol(f"{base}[{','.join(map(str, idx))}]", real=True)
         return self._symbols[key]
 
-    def functions(self, expr: sp.Expr) -> sp.Expr:
-        """Generic functions replaced by the point's stand-in (and φ' by its derivative); defined ones
-        by their bodies."""
+    def _function(self, func, args: list) -> sp.Expr | None:
+        """A function application in plain terms: a generic φ (or φ') as the point's stand-in, a
+        defined function by its body; None for SymPy's own functions."""
         stand_in = STAND_INS[self.point.generic]
-        u = sp.Dummy("u")
-        for func, info in self.spec.functions.items():
-            if info.body is None:
-                expr = expr.replace(func, sp.Lambda(u, stand_in.expr(u)))
-                expr = expr.replace(info.derivative, sp.Lambda(u, sp.diff(stand_in.expr(u), u)))
-            elif isinstance(func, UndefinedFunction):
-                expr = expr.replace(func, info.body)
-        return expr
+        for declared, info in self.spec.functions.items():
+            if info.body is None and func == declared:
+                return stand_in.expr(args[0])
+            if info.body is None and func == info.derivative:
+                u = sp.Dummy("u")
+                return sp.diff(stand_in.expr(u), u).xreplace({u: args[0]})
+            if info.body is not None and func == declared and isinstance(func, UndefinedFunction):
+                return info.body(*args)
+        return None
 
     def plain(self, expr: sp.Expr, stop=frozenset()) -> sp.Expr:
-        """A concrete expression in entry symbols; definitions expanded except `stop`."""
+        """A concrete expression in entry symbols: definitions expanded except `stop`, generic functions
+        replaced by the point's stand-in, defined ones by their bodies."""
+        memo = self._memo.setdefault(frozenset(stop), {})
 
         def visit(e):
+            if e in memo:
+                return memo[e]
             if isinstance(e, D):
                 raise ValueError("pending derivative inside a pending derivative")
             if isinstance(e, sp.Indexed) or (isinstance(e, sp.Symbol) and
@@ -103,13 +112,24 @@ class Witness:
                 definition = self.spec.definitions.get(base)
                 if definition is not None and base not in stop:
                     body = definition.body.xreplace(dict(zip(definition.params, map(sp.Integer, idx))))
-                    return visit(self.concrete(body))
-                return self.symbol(e)
-            if e.args:
-                return e.func(*[visit(a) for a in e.args])
-            return e
+                    out = visit(self.concrete(body))
+                else:
+                    out = self.symbol(e)
+            elif e.args:
+                args = [visit(a) for a in e.args]
+                replaced = self._function(e.func, args) if isinstance(e, sp.Function) else None
+                out = visit(replaced) if replaced is not None else e.func(*args)
+            else:
+                out = e
+            memo[e] = out
+            return out
 
-        return self.functions(visit(self.concrete(expr)))
+        return visit(self.concrete(expr))
+
+    def functions(self, expr: sp.Expr) -> sp.Expr:
+        """`expr` (already concrete) with generic and defined functions replaced as in `plain`."""
+        return expr.replace(lambda e: isinstance(e, sp.Function) and self._function(e.func, list(e.args))
+                            is not None, lambda e: self._function(e.func, list(e.args)))
 
     # -- values ------------------------------------------------------------------
     def entry_value(self, symbol_key) -> sp.Expr:

@@ -146,9 +146,9 @@ class Library:
     def part_ids(self, problem_id: str) -> tuple[str, ...]:
         """The part ids of a problem: from its header, or from the loaded spec when they are computed."""
         h = self.header(problem_id)
-        if not h.dynamic:
+        if h.parts and not h.dynamic:
             return h.parts
-        return tuple(part.id for part in self.load(problem_id).parts)
+        return tuple(part.id for part in self.load(problem_id).parts)  # a broken spec raises its error here
 
     def specs(self) -> list:
         """Every spec that loads; each broken one is skipped with one `SpecWarning`."""
