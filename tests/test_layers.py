@@ -138,3 +138,33 @@ def test_the_layer_check_can_fail(tmp_path):
             test_no_import_cycle()
     finally:
         GRAPH = saved
+
+
+FACES = sorted({unit(name) for name in MODULES if name.count(".") >= 1 and (PACKAGE / name.split(".")[1]).is_dir()})
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_each_package_face_is_typed_and_documented(face):
+    """Every function and class a package's `__all__` names has a docstring; functions are annotated."""
+    import importlib
+    import inspect
+
+    package = importlib.import_module(face)
+    assert package.__doc__ and package.__all__, face
+    for name in package.__all__:
+        obj = getattr(package, name)
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        doc = inspect.getdoc(obj) or ""
+        assert doc and not doc.startswith(f"{obj.__name__}("), f"{face}.{name} has no docstring"
+        if inspect.isfunction(obj):
+            signature = inspect.signature(obj)
+            untyped = [p.name for p in signature.parameters.values()
+                       if p.annotation is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+            assert not untyped and signature.return_annotation is not inspect.Signature.empty, \
+                f"{face}.{name} is not fully annotated ({untyped or 'return'})"
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_every_module_says_what_it_is_for(name):
+    assert ast.get_docstring(ast.parse(MODULES[name].read_text(encoding="utf-8"))), name

@@ -15,7 +15,9 @@ The tests and `derive validate` use it; the checker does not.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 import sympy as sp
 from sympy.core.function import UndefinedFunction
@@ -28,7 +30,8 @@ WORKING = 60  # digits of the entries it is computed from
 WITNESS_SIZES = (2, 3)  # dimensions at the witness's points: expanded sums stay small
 
 
-def witness_points(spec: Spec, free, seed: str, count: int = 4, generics=tuple(STAND_INS)) -> list[Point]:
+def witness_points(spec: Spec, free: Sequence[sp.Symbol], seed: str, count: int = 4,
+                   generics: Sequence[str] = tuple(STAND_INS)) -> list[Point]:
     """`count` points (fixed seed): free indices tied (i = j) and distinct in turn, φ as each stand-in."""
     rng = random.Random(seed)
     return [spec_point(spec, free, rng, tie=(k % 2 == 0), generic=generics[k % len(generics)],
@@ -170,7 +173,7 @@ class Witness:
         return sp.N((plus - minus) / (2 * h), PRECISION)
 
 
-def close(a, b, rel: float = 1e-12) -> bool:
+def close(a: Any, b: Any, rel: float = 1e-12) -> bool:
     """Equal within a relative tolerance (the witness's values are 40-digit floats of exact inputs)."""
     a, b = complex(a), complex(b)
     return abs(a - b) <= rel * max(1.0, abs(a), abs(b))

@@ -27,6 +27,8 @@ from .tidy import domain_conditions, tidy
 
 @dataclass(frozen=True)
 class Step:
+    """One step of a derivation: the rule(s) applied, a note that states them, the expression after it."""
+
     rule: str
     note: str
     expr: sp.Expr
@@ -34,6 +36,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Derivation:
+    """A derived part: its target, its steps, the answer, the assumptions used and where it is undefined."""
+
     spec: Spec
     part: Part
     target: sp.Expr
@@ -283,4 +287,5 @@ def _derive(spec: Spec, part: Part) -> Derivation:
 
 
 def derive_all(spec: Spec) -> list[Derivation]:
+    """Every part of a problem, derived."""
     return [derive(spec, part.id) for part in spec.parts]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -38,6 +39,8 @@ EXIT_CODES = {EQUIVALENT: 0, NOT_EQUIVALENT: 1, INVALID: 2, UNDECIDED: 3}
 
 @dataclass
 class Result:
+    """The verdict on one answer (or two expressions), with why; `to_json()` is the CLI's JSON shape."""
+
     problem: str | None
     part: str | None
     verdict: str
@@ -77,7 +80,7 @@ def _points(problem_id: str, part_id: str, relax: frozenset = frozenset()):
     return spec_points(spec, part.free, seed=f"{problem_id}/{part_id}/{sorted(map(str, relax))}", relax=relax)
 
 
-def warm(targets) -> None:
+def warm(targets: Iterable[str]) -> None:
     """Load the specs, vocabularies and test points of `targets` (problem/part) before workers fork."""
     for target in targets:
         try:
@@ -267,7 +270,7 @@ def _decide_free(result: Result, first, second, assume: dict, deadline: float, r
             plain = sorted(relaxed[0].free_symbols | relaxed[1].free_symbols, key=lambda s: s.name)
             points = _with_deadline(_free_points(plain, {}, seed=f"relaxed|{first}|{second}"), deadline)
             try:
-                needed = relaxed[0] - relaxed[1] != 0 and compare(None, *relaxed, points).equal is False
+                needed = relaxed[0] - relaxed[1] != 0 and compare(None, relaxed[0], relaxed[1], points).equal is False
             except Timeout:
                 needed = True  # not shown otherwise: name what was assumed
             if needed:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ TEX_TIMEOUT = 300  # seconds for the whole compilation
 _PDFLATEX_RUNS = 4
 
 
-def reports(problem_ids=()) -> list[dict]:
+def reports(problem_ids: Sequence[str] = ()) -> list[dict]:
     """The reports of the given problems; with none given, of every problem that loads (a broken
     spec is skipped with a warning). Unknown ids fail before any work."""
     if problem_ids:
@@ -45,7 +46,7 @@ def reports(problem_ids=()) -> list[dict]:
     return out
 
 
-def document(problem_ids=(), solutions: bool = True, title: str | None = None) -> str:
+def document(problem_ids: Sequence[str] = (), solutions: bool = True, title: str | None = None) -> str:
     """The LaTeX source of a solutions key (or, without solutions, a problem sheet)."""
     problems = reports(problem_ids)
     if title is None:
@@ -91,6 +92,8 @@ def _run(command: list[str], build: Path) -> subprocess.CompletedProcess:
 
 @dataclass(frozen=True)
 class Compiled:
+    """A compiled PDF: where it was written, and TeX's log of the last run."""
+
     path: Path
     log: str  # TeX's log of the last run
 

@@ -18,9 +18,9 @@ def _answer(derivation: Derivation, target_latex: str) -> dict:
               "matrix_latex": None, "matrix_text": None, "matrix_ascii": None, "matrix_lines": None}
     if derivation.part.matrix:
         form = to_matrix(derivation.answer, derivation.part.free, spec)
-        answer.update(matrix_latex=matrix_tex(form, spec), matrix_text=matrix_text(form, spec),
-                      matrix_ascii=matrix_ascii(form, spec))
-        answer["matrix_lines"] = fit(answer["matrix_latex"], target_latex)
+        matrix_latex = matrix_tex(form, spec)
+        answer.update(matrix_latex=matrix_latex, matrix_text=matrix_text(form, spec),
+                      matrix_ascii=matrix_ascii(form, spec), matrix_lines=fit(matrix_latex, target_latex))
     return answer
 
 

@@ -33,12 +33,12 @@ def read_rows(path: Path) -> Iterator[dict]:
     if path.suffix.lower() == ".csv":
         yield from _csv_rows(path, content)
         return
-    for number, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
+    for number, text in enumerate(content.splitlines(), start=1):
+        if not text.strip():
             continue
         try:
-            row = json.loads(line)
-        except ValueError as exc:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
             yield {"line": number, "error": f"line {number}: not valid JSON ({exc.msg})"}
             continue
         if not isinstance(row, dict):
@@ -71,6 +71,7 @@ def _csv_rows(path: Path, content: str) -> Iterator[dict]:
 
 
 def duplicate_ids(rows: list[dict]) -> str | None:
+    """The first id that appears twice, said with both line numbers; None when ids are unique."""
     seen: dict = {}
     for row in rows:
         key = row.get("id")
@@ -89,6 +90,7 @@ def target_of(row: dict) -> str:
 
 # -- output -------------------------------------------------------------------------------
 def output_format(output: str, requested: str | None) -> str:
+    """The output format: as requested, else from the file's extension (.csv), else JSONL."""
     if requested:
         return requested
     return "csv" if output.lower().endswith(".csv") else "jsonl"
@@ -151,6 +153,7 @@ def gradescope(results: list[dict], points: dict) -> dict:
 
 
 def read_points(path: Path | None) -> dict:
+    """A points file: {"problem/part": points, "*": default}; {} when there is none."""
     if path is None:
         return {}
     try:

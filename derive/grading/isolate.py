@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from typing import Any
 
 from ..limits import DEFAULT_MEMORY_MB, GRACE
 
@@ -173,7 +174,7 @@ def _death(worker: _Worker) -> str:
     return "the check's process died (memory limit?)"
 
 
-def run_one(function: Callable, payload, timeout: float, memory_mb: int = DEFAULT_MEMORY_MB):
+def run_one(function: Callable, payload: Any, timeout: float, memory_mb: int = DEFAULT_MEMORY_MB) -> Any:
     """One task with the same limits (what `derive check` uses)."""
     for _, result in run(function, [(0, payload)], jobs=1, timeout=timeout, memory_mb=memory_mb):
         return result

@@ -1,11 +1,11 @@
-"""Indices and sums in a student answer for `derive.parse`.
+"""Indices and sums in a student answer for `derive.parsing`.
 
 Subscripts (`x_i`, `w_{ji}`, `w[j,i]`, `W_{2,jk}`), Kronecker deltas written as
 Iverson brackets (`[i = j]`, `1_{i=j}`), entries of matrix expressions
 (`(Ψ - Δ)_{nk}`), and sums: `Σ_k body`, `\\sum_{k=1}^{n} body`, `sum(x_k, k)`,
 `sum(t)`. A summation letter is the spec's index when the problem has it, else
 a fresh integer symbol; its range is the dimension of the slots it indexes.
-A mixin of the parser in `parse.py`.
+A mixin of the parser in `parser.py`.
 """
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from typing import Any
 
 import sympy as sp
 
+from .core import CLOSERS, ParserCore
 from .lexer import Token
-from .names import CLOSERS, NameRef
+from .names import NameRef
 from .values import ONE, Ambi, EntryContext, Mat, Var
 
 
-class IndexRules:
-    """Parser methods for indices and sums (mixed into `parse._Parser`)."""
+class IndexRules(ParserCore):
+    """Parser methods for indices and sums (mixed into `parser._Parser`)."""
 
     def iverson(self):
         """`[i = j]`, `[i == j]`: δ_ij."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NoReturn
 
 from ..errors import DeriveError
 from ..limits import MAX_DEPTH, Limits
@@ -71,7 +72,7 @@ GREEK = {
     "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
     "Upsilon": "Υ",
 }
-GREEK_NAME = {}
+GREEK_NAME: dict[str, str] = {}
 for _name, _char in GREEK.items():
     GREEK_NAME.setdefault(_char, _name)
 
@@ -105,6 +106,14 @@ NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)")
 SCIENTIFIC = re.compile(r"[eE]([+-]?)(\d+)")
 RUN = re.compile(r"[A-Za-z]+[0-9]*")
 ALNUM = re.compile(r"[A-Za-z0-9]+")
+
+
+def _matched(pattern: re.Pattern[str], text: str, at: int) -> re.Match[str]:
+    """A match the caller has already made sure of (the character at `at` starts one)."""
+    found = pattern.match(text, at)
+    if found is None:  # pragma: no cover - an internal error, reported as such by the parser
+        raise ValueError(f"{pattern.pattern!r} does not match at column {at}")
+    return found
 
 
 def _is_ascii_letter(c: str) -> bool:
@@ -149,7 +158,7 @@ class _Normaliser:
             self.out.append(c)
             self.pos.append(p)
 
-    def fail(self, message: str, p: int):
+    def fail(self, message: str, p: int) -> NoReturn:
         raise ParseError(message, p, self.text)
 
     def run(self, start: int = 0, end: int | None = None) -> None:
@@ -316,7 +325,7 @@ def tokenize(text: str, vocab, latex: bool) -> tuple[list[Token], set[str]]:
             continue
         p = pos[i]
         if c in "0123456789" or (c == "." and i + 1 < n and s[i + 1] in "0123456789"):
-            m = NUMBER.match(s, i)
+            m = _matched(NUMBER, s, i)
             digits, i = m.group(), m.end()
             if not latex:
                 sci = SCIENTIFIC.match(s, i)
@@ -325,7 +334,7 @@ def tokenize(text: str, vocab, latex: bool) -> tuple[list[Token], set[str]]:
             tokens.append(Token("num", digits, p, digits))
         elif c == "_" and i + 1 < n and s[i + 1].isascii() and s[i + 1].isalnum():
             tokens.append(Token("op", "_", p, "_"))
-            m = ALNUM.match(s, i + 1)
+            m = _matched(ALNUM, s, i + 1)
             tokens.append(Token("sub", m.group(), pos[i + 1], m.group()))
             letters.update(ch for ch in m.group() if ch.isalpha())
             i = m.end()
@@ -389,7 +398,7 @@ def _identifier(s, pos, i, vocab, tokens, letters, fail) -> int:
         key = vocab.surfaces.get(c)
         tokens.append(Token("word", key, pos[i], c) if key is not None else Token("unknown", c, pos[i], c))
         return i + 1
-    run = RUN.match(s, i).group()
+    run = _matched(RUN, s, i).group()
     if best is not None and len(best[0]) > len(run):
         return _emit_extended(s, pos, i, best, tokens)
     if run in vocab.surfaces:
@@ -425,7 +434,7 @@ def _emit_extended(s, pos, i, best, tokens) -> int:
 
 def _segment(run: str, vocab) -> list[tuple[str, str]] | None:
     """`mn` → m, n; `sinx` → sin, x; `x2` (free) → x2. None when a piece is unknown (problem mode)."""
-    m = re.fullmatch(r"([A-Za-z]+)([0-9]*)", run)
+    m = _matched(re.compile(r"([A-Za-z]+)([0-9]*)$"), run, 0)
     word, digits = m.group(1), m.group(2)
     pieces: list[list[str]] = []
     k = 0

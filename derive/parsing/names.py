@@ -1,9 +1,9 @@
-"""Names in a student answer for `derive.parse`: symbols, tensors, functions, δ, I, diag.
+"""Names in a student answer for `derive.parsing`: symbols, tensors, functions, δ, I, diag.
 
 A word from the tokenizer is looked up in the vocabulary; what follows it
 decides between its meanings: `σ(s)` applies a function, `σ_i` is an entry,
 a bare `W2` is a matrix, `σ(x)_i` and `softmax(x)_i` name the softmax output
-through the tensor its definition reads. A mixin of the parser in `parse.py`.
+through the tensor its definition reads. A mixin of the parser in `parser.py`.
 """
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .core import CLOSERS, ParserCore
 from .lexer import Token
 from .values import ONE, Ambi, Base, Identity
 from .vocab import BUILTIN_FUNCTIONS, SCALAR_FUNCTION_KINDS, SYMBOL_NAME, Entry
-
-CLOSERS = {"(": ")", "{": "}", "[": "]"}
 
 
 @dataclass
@@ -26,8 +25,8 @@ class NameRef:
     entries: list
 
 
-class NameRules:
-    """Parser methods for names (mixed into `parse._Parser`)."""
+class NameRules(ParserCore):
+    """Parser methods for names (mixed into `parser._Parser`)."""
 
     # -- names -----------------------------------------------------------------------------
     def name(self):

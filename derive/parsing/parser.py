@@ -60,10 +60,11 @@ from typing import Any
 import sympy as sp
 
 from ..limits import MAX_SCI_EXPONENT, Limits
+from .core import CLOSERS
 from .indices import IndexRules
-from .lexer import FRAC, ONES, SQRT, ParseError, Token, check_characters, tokenize
-from .names import CLOSERS, NameRef, NameRules
-from .values import ONE, Algebra, Ambi, EntryContext, Mat, Shapes, Var
+from .lexer import FRAC, ONES, SQRT, ParseError, Token, check_characters
+from .names import NameRef, NameRules
+from .values import ONE, Ambi, EntryContext, Mat, Shapes, Var
 from .vocab import Vocabulary
 
 
@@ -159,59 +160,6 @@ def parse(text: str, vocab: Vocabulary, fmt: str = "auto", **limits) -> Parsed:
 
 class _Parser(NameRules, IndexRules):
     """Recursive descent over the token list; `NameRules` and `IndexRules` hold the names and sums."""
-
-    def __init__(self, text: str, vocab: Vocabulary, latex: bool, limits: Limits):
-        self.text, self.vocab, self.latex, self.limits = text, vocab, latex, limits
-        self.tokens, self.letters = tokenize(text, vocab, latex)
-        self.i = 0
-        self.depth = 0
-        self.abs_depth = 0
-        self.bound: list[tuple[str, sp.Symbol]] = []
-        self.alg = Algebra(limits, text, Shapes())
-
-    # -- tokens ------------------------------------------------------------------------
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
-
-    def peek(self, k: int = 1) -> Token:
-        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
-
-    def advance(self) -> Token:
-        t = self.tokens[self.i]
-        if t.kind != "end":
-            self.i += 1
-        return t
-
-    def at(self, text: str, t: Token | None = None) -> bool:
-        t = self.tok if t is None else t
-        return t.kind == "op" and t.text == text
-
-    def fail(self, message: str, pos: int | None = None, hint: str = ""):
-        raise ParseError(message, self.tok.pos if pos is None else pos, self.text, hint)
-
-    def describe(self, t: Token) -> str:
-        return "the end of the answer" if t.kind == "end" else f"'{t.raw or t.text}'"
-
-    def expect_close(self, opener: Token) -> None:
-        closer = CLOSERS.get(opener.raw, ")")
-        t = self.tok
-        if t.kind == "op" and t.raw == closer:
-            self.advance()
-            return
-        if t.kind == "end":
-            self.fail(f"missing '{closer}' to close '{opener.raw}' from column {opener.pos}")
-        self.fail(f"expected '{closer}' to close '{opener.raw}' from column {opener.pos}, found {self.describe(t)}")
-
-    def enter(self) -> None:
-        self.depth += 1
-        if self.depth > self.limits.max_depth:
-            self.fail(f"the expression is nested too deeply (the limit is {self.limits.max_depth})")
-
-    def label(self, value, start: int):
-        if isinstance(value, Mat):
-            value.label = self.text[start:self.tok.pos].strip()
-        return value
 
     # -- grammar -----------------------------------------------------------------------
     def answer(self):

@@ -14,8 +14,9 @@ of big integers) and turns undefined values (1/0, log 0) into ParseErrors.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import sympy as sp
 
@@ -93,7 +94,7 @@ class Mat:
 
 @dataclass(eq=False)
 class Base(Mat):
-    base: sp.IndexedBase = None
+    base: sp.IndexedBase
 
     def entry(self, ctx, r, c):
         idx = [i for i, d in ((r, self.rows), (c, self.cols)) if not (d == ONE and i is None)]
@@ -114,7 +115,7 @@ class Identity(Mat):
 
 @dataclass(eq=False)
 class Transpose(Mat):
-    arg: Mat = None
+    arg: Mat
 
     def entry(self, ctx, r, c):
         return self.arg.entry(ctx, c, r)
@@ -122,8 +123,8 @@ class Transpose(Mat):
 
 @dataclass(eq=False)
 class MatMul(Mat):
-    left: Mat = None
-    right: Mat = None
+    left: Mat
+    right: Mat
 
     def entry(self, ctx, r, c):
         inner = ctx.dim(self.left.cols)
@@ -154,8 +155,8 @@ class MatAdd(Mat):
 
 @dataclass(eq=False)
 class Scale(Mat):
-    coeff: sp.Expr = ONE
-    arg: Mat = None
+    coeff: sp.Expr
+    arg: Mat
 
     def entry(self, ctx, r, c):
         return ctx.alg.smul(self.coeff, self.arg.entry(ctx, r, c))
@@ -163,7 +164,7 @@ class Scale(Mat):
 
 @dataclass(eq=False)
 class Diag(Mat):
-    arg: Mat = None
+    arg: Mat
 
     def entry(self, ctx, r, c):
         column = ctx.dim(self.arg.cols) == ONE
@@ -173,8 +174,8 @@ class Diag(Mat):
 
 @dataclass(eq=False)
 class Elementwise(Mat):
-    func: Any = None
-    arg: Mat = None
+    func: Any
+    arg: Mat
 
     def entry(self, ctx, r, c):
         return ctx.alg.apply(self.func, self.arg.entry(ctx, r, c), None)
@@ -182,7 +183,7 @@ class Elementwise(Mat):
 
 @dataclass(eq=False)
 class HadamardPow(Mat):
-    arg: Mat = None
+    arg: Mat
     exp: sp.Expr = ONE
 
     def entry(self, ctx, r, c):
@@ -191,7 +192,7 @@ class HadamardPow(Mat):
 
 @dataclass(eq=False)
 class SumAll(Mat):
-    arg: Mat = None
+    arg: Mat
 
     def entry(self, ctx, r, c):
         rows, cols = ctx.dim(self.arg.rows), ctx.dim(self.arg.cols)
@@ -207,7 +208,7 @@ class SumAll(Mat):
 class EntryContext:
     """Turns a `Mat` into index notation: resolves dims (unknowns become 1) and names fresh indices."""
 
-    def __init__(self, alg: Algebra, shapes: Shapes, vocab, used: set, letters: set):
+    def __init__(self, alg: Algebra, shapes: Shapes, vocab, used: Iterable, letters: Iterable):
         self.alg, self.shapes, self.vocab = alg, shapes, vocab
         self.used = set(used)
         self.letters = set(letters)
@@ -247,7 +248,7 @@ class Algebra:
         self.limits, self.text, self.shapes = limits, text, shapes
         self.deferred: dict[sp.Dummy, Mat] = {}
 
-    def fail(self, message: str, pos: int | None, hint: str = ""):
+    def fail(self, message: str, pos: int | None, hint: str = "") -> NoReturn:
         raise ParseError(message, pos, self.text, hint)
 
     # -- scalars -----------------------------------------------------------------------
@@ -396,7 +397,7 @@ class Algebra:
         if all(self.known_scalar(m) for m in mats):
             return self.sadd([self.scalar(t, p) for t, p in zip(terms, positions)], positions[0])
         first = mats[0]
-        out = []
+        out: list[Mat] = []
         for term, pos in zip(terms, positions):
             if isinstance(term, sp.Basic):
                 self.fail(f"cannot add a scalar to the matrix {self.describe(first)}", pos)

@@ -101,16 +101,16 @@ class MatrixAsciiPrinter(AsciiNames, MatrixTextPrinter):
     coefficient_separator = " "
 
 
-def matrix_ascii(form, spec: Spec) -> str:
+def matrix_ascii(form: sp.MatrixExpr, spec: Spec) -> str:
     """A matrix form as a student types it."""
     return MatrixAsciiPrinter(spec).doprint(form).replace("**", "^")
 
 
-def matrix_tex(form, spec: Spec) -> str:
+def matrix_tex(form: sp.MatrixExpr, spec: Spec) -> str:
     """A matrix form as LaTeX."""
     return MatrixTexPrinter(spec).doprint(form)
 
 
-def matrix_text(form, spec: Spec) -> str:
+def matrix_text(form: sp.MatrixExpr, spec: Spec) -> str:
     """A matrix form as Unicode text."""
     return MatrixTextPrinter(spec).doprint(form).replace("**", "^")

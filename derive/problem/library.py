@@ -20,11 +20,15 @@ import traceback
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import SpecError, UnknownProblem
 from ..resources import shipped
 from . import store
 from .headers import Broken, Header, read_header
+
+if TYPE_CHECKING:  # loading a spec imports SymPy; listing must not
+    from .spec import Spec
 
 
 class SpecWarning(UserWarning):
@@ -65,7 +69,7 @@ class Library:
             if not folder.is_dir():
                 raise SpecError(f"problem folder {shown(folder)}: no such directory")
         self._scanned: tuple[tuple[Header, ...], tuple[Broken, ...]] | None = None
-        self._specs: dict[str, object] = {}
+        self._specs: dict[str, Spec] = {}
         self._failed: dict[str, Broken] = {}
         self._warned: set[Path] = set()
 
@@ -124,7 +128,7 @@ class Library:
         return store.fingerprint(self.spec_files())
 
     # -- loading ----------------------------------------------------------------------------
-    def load(self, problem_id: str):
+    def load(self, problem_id: str) -> Spec:
         """Execute the spec file of `problem_id` and return its `Spec`, checked to be well formed."""
         if problem_id in self._specs:
             return self._specs[problem_id]
@@ -150,7 +154,7 @@ class Library:
             return h.parts
         return tuple(part.id for part in self.load(problem_id).parts)  # a broken spec raises its error here
 
-    def specs(self) -> list:
+    def specs(self) -> list[Spec]:
         """Every spec that loads; each broken one is skipped with one `SpecWarning`."""
         out = []
         for b in self.broken():
@@ -258,33 +262,41 @@ def current() -> Library:
 
 
 def headers() -> tuple[Header, ...]:
+    """The headers of the readable specs of the library in use."""
     return current().headers()
 
 
 def ids() -> list[str]:
+    """The problem ids of the library in use, folder by folder."""
     return current().ids()
 
 
 def header(problem_id: str) -> Header:
+    """The header of one problem (UnknownProblem, or the SpecError of a broken spec)."""
     return current().header(problem_id)
 
 
-def load(problem_id: str):
+def load(problem_id: str) -> Spec:
+    """The loaded, well-formed spec of one problem."""
     return current().load(problem_id)
 
 
-def all_specs() -> list:
+def all_specs() -> list[Spec]:
+    """Every spec of the library in use that loads (broken ones are skipped with a warning)."""
     return current().specs()
 
 
 def resolve(target: str) -> tuple[str, str]:
+    """The problem and part that `problem/part` (or a one-part `problem`) names."""
     return current().resolve(target)
 
 
 def part_id(problem_id: str, part: str | None) -> str:
+    """The part id to use: `part` (checked), or the only part of a one-part problem."""
     return current().part_id(problem_id, part)
 
 
 def fingerprint() -> str:
+    """The key of cached results for the library in use."""
     return current().fingerprint()
 

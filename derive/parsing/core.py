@@ -1,0 +1,106 @@
+"""The state of the answer parser and its token-stream primitives, shared by its grammar mixins.
+
+`ParserCore` holds the tokens, the position, the vocabulary and the algebra
+of one parse, and the small operations every grammar rule uses (look,
+advance, fail with a column). `names.NameRules` and `indices.IndexRules`
+extend it, and `parser._Parser` combines them with the grammar of
+expressions. Grammar rules that one mixin calls and another class defines
+are declared here, so each mixin reads (and type-checks) on its own.
+"""
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import sympy as sp
+
+from ..limits import Limits
+from .lexer import ParseError, Token, tokenize
+from .values import Algebra, Mat, Shapes
+from .vocab import Entry, Vocabulary
+
+CLOSERS = {"(": ")", "{": "}", "[": "]"}
+
+
+class ParserCore:
+    """One parse: the tokens of `text`, where we are, and what has been read."""
+
+    def __init__(self, text: str, vocab: Vocabulary, latex: bool, limits: Limits):
+        self.text, self.vocab, self.latex, self.limits = text, vocab, latex, limits
+        self.tokens, self.letters = tokenize(text, vocab, latex)
+        self.i = 0
+        self.depth = 0
+        self.abs_depth = 0
+        self.bound: list[tuple[str, sp.Symbol]] = []
+        self.alg = Algebra(limits, text, Shapes())
+
+    # -- tokens ------------------------------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, k: int = 1) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        t = self.tokens[self.i]
+        if t.kind != "end":
+            self.i += 1
+        return t
+
+    def at(self, text: str, t: Token | None = None) -> bool:
+        t = self.tok if t is None else t
+        return t.kind == "op" and t.text == text
+
+    def fail(self, message: str, pos: int | None = None, hint: str = "") -> NoReturn:
+        raise ParseError(message, self.tok.pos if pos is None else pos, self.text, hint)
+
+    def describe(self, t: Token) -> str:
+        return "the end of the answer" if t.kind == "end" else f"'{t.raw or t.text}'"
+
+    def expect_close(self, opener: Token) -> None:
+        closer = CLOSERS.get(opener.raw, ")")
+        t = self.tok
+        if t.kind == "op" and t.raw == closer:
+            self.advance()
+            return
+        if t.kind == "end":
+            self.fail(f"missing '{closer}' to close '{opener.raw}' from column {opener.pos}")
+        self.fail(f"expected '{closer}' to close '{opener.raw}' from column {opener.pos}, found {self.describe(t)}")
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            self.fail(f"the expression is nested too deeply (the limit is {self.limits.max_depth})")
+
+    def label(self, value, start: int):
+        if isinstance(value, Mat):
+            value.label = self.text[start:self.tok.pos].strip()
+        return value
+
+    # -- grammar rules defined by the parser or a mixin (see the module docstring) -------------
+    def expr(self) -> Any:
+        raise NotImplementedError
+
+    def term(self, implicit_only: bool = False) -> Any:
+        raise NotImplementedError
+
+    def exponent(self) -> Any:
+        raise NotImplementedError
+
+    def starts_factor(self, t: Token, implicit_only: bool) -> bool:
+        raise NotImplementedError
+
+    def concrete(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def call_args(self) -> list:
+        raise NotImplementedError
+
+    def choose(self, t: Token, entries: list) -> Entry:
+        raise NotImplementedError
+
+    def index_items(self, opener: Token | None = None) -> list[tuple[Any, int]]:
+        raise NotImplementedError
+
+    def index_symbol(self, item: Any, pos: int) -> Any:
+        raise NotImplementedError
