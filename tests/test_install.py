@@ -23,7 +23,8 @@ IGNORE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", 
 def sh(*args, cwd=None, env=None, check=True):
     result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(map(str, args))} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        command = " ".join(map(str, args))
+        raise AssertionError(f"{command} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     return result
 
 
