@@ -41,7 +41,7 @@ def main() -> None:
         probe = subprocess.run([PY, "-c", "import sys; from derive.cli import main\n"
                                 f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
                                 "print('sympy imported' if 'sympy' in sys.modules else 'no sympy')"],
-                               capture_output=True, text=True, cwd=ROOT).stdout.strip().splitlines()[-1]
+                               capture_output=True, text=True, cwd=ROOT, env=env).stdout.strip().splitlines()[-1]
         print(f"{label:46s}{t * 1000:8.0f} ms ({probe})")
     subprocess.run(derive + ["softmax-jacobian", "--latex"], check=True, capture_output=True, env=env, cwd=ROOT)
     warm = wall(derive + ["softmax-jacobian", "--latex"], env)

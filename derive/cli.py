@@ -1,9 +1,9 @@
 """The `derive` command: a thin click layer over the library.
 
 It parses options, calls the library, prints, and turns `DeriveError` into
-one line on stderr with exit code 2 (usage and unknown ids). SymPy is not
-imported here: `derive --help` and `derive list` stay fast, and a cached
-derivation renders without it.
+one line on stderr with exit code 2 (usage and unknown ids). Commands import
+what they use when they run: `derive --help` imports click alone, `derive
+list` and a cached derivation never import SymPy.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import click
 
 from .errors import DeriveError
 from .limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_STDIN
-from .problem import library
 
 EXAMPLES = """
 
@@ -71,6 +70,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
                    "$DERIVE_PROBLEMS adds folders too, separated like PATH).")
 @click.version_option(package_name="derive")
 def main(folders: tuple[Path, ...]) -> None:
+    from .problem import library
+
     warnings.showwarning = _show_warning  # the library warns (a skipped spec); the CLI prints one line
     try:
         library.configure(folders)
@@ -92,6 +93,8 @@ Example:
 """)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (broken specs go to standard error).")
 def list_command(as_json: bool) -> None:
+    from .problem import library
+
     lib = library.current()
     try:
         headers = lib.headers()
@@ -140,6 +143,7 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per problem, in a list.")
 def validate_command(targets, as_json):
     from .authoring import validate_file, validate_problem
+    from .problem import library
 
     reports = []
     try:
@@ -294,6 +298,8 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_TIMEOUT
 def check_command(target, answer, latex, text, as_json, timeout):
+    from .problem import library
+
     fmt = _format(latex, text)
     answer = _answer_text(answer)
     try:
@@ -428,6 +434,8 @@ def _problem_command(problem_id: str) -> click.Command:
     @click.option("--json", "as_json", is_flag=True, help="Print the derivation as JSON.")
     @click.option("--no-cache", is_flag=True, help="Derive again instead of using the on-disk cache.")
     def show(part_id, latex, standalone, as_json, no_cache):
+        from .problem import library
+
         try:
             library.header(problem_id)
             if part_id is not None:

@@ -9,7 +9,7 @@ largest factorial and the largest exact power.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # -- the text of one answer (the parser) --------------------------------------------
 MAX_LENGTH = 2000  # characters of one answer
@@ -36,8 +36,7 @@ MAX_STDIN = 1_000_000  # bytes read from standard input for one answer
 MAX_STEPS = 40  # steps of one derivation
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """The parser's limits for one call; `parse(text, vocab, max_depth=...)` overrides a field."""
 
     max_length: int = MAX_LENGTH

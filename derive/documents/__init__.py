@@ -4,13 +4,23 @@
 render), `cache` (reports kept on disk, keyed by every source and spec),
 `templating` (the Jinja environment for templates/), `pdf` (solution keys
 and problem sheets with a real TeX engine), `notebook` (derivations that
-render themselves: `derive.documents.notebook.solution`, which imports the
-engine). Only `pdf` runs a subprocess.
+render themselves; it imports the engine). Only `pdf` runs a subprocess.
+
+The names below are imported when first used, so that a cached derivation
+(`cache` and `templating`) does not pay for the PDF machinery.
 """
 from __future__ import annotations
 
-from .cache import problem_report
-from .pdf import Compiled, compile_pdf, document, standalone
-from .templating import render
+from importlib import import_module
+from typing import Any
 
-__all__ = ["Compiled", "compile_pdf", "document", "problem_report", "render", "standalone"]
+_WHERE = {"problem_report": "cache", "render": "templating", "Compiled": "pdf", "compile_pdf": "pdf",
+          "document": "pdf", "standalone": "pdf", "Solution": "notebook", "solution": "notebook"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,6 +26,15 @@ class Header:
     path: Path
     dynamic: bool = False  # some SPEC.part(...) has an id that is not a string literal
 
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "source": self.source, "parts": list(self.parts),
+                "path": str(self.path), "dynamic": self.dynamic}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Header:
+        return cls(data["id"], data["title"], data["source"], tuple(data["parts"]), Path(data["path"]),
+                   data["dynamic"])
+
 
 @dataclass(frozen=True)
 class Broken:
@@ -34,6 +43,13 @@ class Broken:
     path: Path
     id: str | None  # the id the file seems to claim, when one can be found
     error: str
+
+    def to_json(self) -> dict:
+        return {"path": str(self.path), "id": self.id, "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Broken:
+        return cls(Path(data["path"]), data["id"], data["error"])
 
 
 _CLAIMED_ID = re.compile(r"""\bid\s*=\s*["']([A-Za-z0-9][A-Za-z0-9_.-]*)["']""")

@@ -16,7 +16,6 @@ import difflib
 import importlib.util
 import os
 import sys
-import traceback
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -69,6 +68,7 @@ class Library:
             if not folder.is_dir():
                 raise SpecError(f"problem folder {shown(folder)}: no such directory")
         self._scanned: tuple[tuple[Header, ...], tuple[Broken, ...]] | None = None
+        self._stamps: list[list] | None = None
         self._specs: dict[str, Spec] = {}
         self._failed: dict[str, Broken] = {}
         self._warned: set[Path] = set()
@@ -79,22 +79,42 @@ class Library:
         return [path for folder in self.folders for path in sorted(folder.glob("*.py"))
                 if not path.name.startswith("_")]
 
+    def stamps(self) -> list[list]:
+        """Size and modification time of every source and spec file: what the kept results depend on."""
+        if self._stamps is None:
+            self._stamps = [[str(path), *store.stamp(path)] for path in [*store.source_files(), *self.spec_files()]]
+        return self._stamps
+
+    def _kept(self, name: str, compute):
+        """`compute()` (JSON data), kept in the store while no source or spec file changes."""
+        folders = "|".join(map(str, self.folders))
+        kept = store.read("status", name)
+        kept = kept if isinstance(kept, dict) else {}
+        entry = kept.get(folders)
+        if isinstance(entry, dict) and entry.get("stamps") == self.stamps():
+            return entry["data"]
+        data = compute()
+        kept = {k: v for k, v in list(kept.items())[-7:] if k != folders}  # a few libraries, the newest last
+        kept[folders] = {"stamps": self.stamps(), "data": data}
+        store.write("status", name, kept)
+        return data
+
     def _scan(self) -> tuple[tuple[Header, ...], tuple[Broken, ...]]:
         if self._scanned is None:
-            good: list[Header] = []
-            broken: list[Broken] = []
+            def read_all() -> dict:
+                found = [read_header(path) for path in self.spec_files()]
+                return {"good": [h.to_json() for h in found if isinstance(h, Header)],
+                        "broken": [b.to_json() for b in found if isinstance(b, Broken)]}
+
+            data = self._kept("headers.json", read_all)
+            good = tuple(Header.from_json(h) for h in data["good"])
             seen: dict[str, Path] = {}
-            for path in self.spec_files():
-                found = read_header(path)
-                if isinstance(found, Broken):
-                    broken.append(found)
-                    continue
-                if found.id in seen:
-                    raise SpecError(f"problem id {found.id!r} is defined twice: in {shown(seen[found.id])} "
-                                    f"and in {shown(path)}; rename one")
-                seen[found.id] = path
-                good.append(found)
-            self._scanned = (tuple(good), tuple(broken))
+            for h in good:
+                if h.id in seen:
+                    raise SpecError(f"problem id {h.id!r} is defined twice: in {shown(seen[h.id])} "
+                                    f"and in {shown(h.path)}; rename one")
+                seen[h.id] = h.path
+            self._scanned = (good, tuple(Broken.from_json(b) for b in data["broken"]))
         return self._scanned
 
     def headers(self) -> tuple[Header, ...]:
@@ -172,27 +192,25 @@ class Library:
             warnings.warn(f"skipped {message}; its results are not used as layer rules", SpecWarning, stacklevel=3)
 
     def status(self) -> dict[str, dict]:
-        """For each spec file (by path): its load error or None, and its part ids; cached by fingerprint.
+        """For each spec file (by path): its load error or None, and its part ids.
 
-        Loading every spec imports SymPy, so the answer is kept in the store
-        and only computed again when a source or spec file changes.
+        Loading every spec imports SymPy, so the answer is kept in the store,
+        valid while no source or spec file changes (their sizes and
+        modification times, as Python checks its bytecode).
         """
-        key = self.fingerprint()
-        cached = store.read(key, "library-status.json")
-        files = [str(p) for p in self.spec_files()]
-        if isinstance(cached, dict) and sorted(cached) == sorted(files):
-            return cached
-        out: dict[str, dict] = {}
-        for b in self.broken():
-            out[str(b.path)] = {"error": b.error, "parts": []}
-        for h in self.headers():
-            try:
-                spec = self.load(h.id)
-                out[str(h.path)] = {"error": None, "parts": [p.id for p in spec.parts]}
-            except SpecError:
-                out[str(h.path)] = {"error": self._failed[h.id].error, "parts": list(h.parts)}
-        store.write(key, "library-status.json", out)
-        return out
+        def load_all() -> dict[str, dict]:
+            out: dict[str, dict] = {}
+            for b in self.broken():
+                out[str(b.path)] = {"error": b.error, "parts": []}
+            for h in self.headers():
+                try:
+                    spec = self.load(h.id)
+                    out[str(h.path)] = {"error": None, "parts": [p.id for p in spec.parts]}
+                except SpecError:
+                    out[str(h.path)] = {"error": self._failed[h.id].error, "parts": list(h.parts)}
+            return out
+
+        return self._kept("library.json", load_all)
 
     # -- targets ------------------------------------------------------------------------------
     def part_id(self, problem_id: str, part_id: str | None) -> str:
@@ -238,6 +256,8 @@ def _execute(path: Path):
 
 def _line_in(exc: BaseException, path: Path) -> str:
     """` (line N)`: the last line of the spec file in the exception's traceback."""
+    import traceback
+
     if isinstance(exc, SyntaxError) and exc.lineno:
         return f" (line {exc.lineno})"
     lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)

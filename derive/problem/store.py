@@ -9,10 +9,8 @@ cannot be written (a read-only home) only makes things slower.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,12 +29,27 @@ def cache_dir() -> Path:
 
 
 def source_files() -> list[Path]:
-    """Every Python file of the derive package, in a fixed order."""
-    return sorted(PACKAGE.rglob("*.py"), key=lambda p: p.relative_to(PACKAGE).as_posix())
+    """Every Python file of the derive package and its subpackages (not caches or data), in a fixed order."""
+    out: list[Path] = []
+    for root, dirs, files in os.walk(PACKAGE):
+        dirs[:] = sorted(d for d in dirs if os.path.isfile(os.path.join(root, d, "__init__.py")))
+        out += [Path(root, name) for name in sorted(files) if name.endswith(".py")]
+    return out
+
+
+def stamp(path: Path) -> list[int]:
+    """A file's size and modification time (ns): a cheap test that it has not changed."""
+    try:
+        st = path.stat()
+    except OSError:
+        return [-1, -1]
+    return [st.st_size, st.st_mtime_ns]
 
 
 def fingerprint(spec_files: Iterable[Path]) -> str:
     """A hash of derive's version, its source files and the given spec files (names and contents)."""
+    import hashlib  # OpenSSL's import costs more than `derive --help` may spend
+
     digest = hashlib.sha256(__version__.encode())
     for path in source_files():
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
@@ -61,6 +74,8 @@ def read(key: str, name: str) -> Any | None:
 
 def write(key: str, name: str, value: Any) -> None:
     """Store `value` as `name` under `key`, atomically; silently skipped where the store is read-only."""
+    import tempfile  # only a cache miss writes: `derive list` and a cached derivation do not pay for it
+
     path = cache_dir() / key / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
