@@ -146,9 +146,12 @@ def validate_command(targets, as_json):
     from .problem import library
 
     reports = []
+    warnings.simplefilter("ignore", library.SpecWarning)  # validate reports broken specs itself
     try:
         broken = {b.id for b in library.current().broken()}
-        for target in targets:  # unknown ids: one line, exit 2, before any work
+        for target in targets:  # unknown ids and missing files: one line, exit 2, before any work
+            if _is_file(target) and not Path(target).is_file():
+                fail(f"{target}: no such file")
             if not _is_file(target) and target not in broken:
                 library.header(target)
         everything = [*library.ids(), *(str(b.path) for b in library.current().broken())]
@@ -189,8 +192,14 @@ Examples:
 @click.option("--title", help="The problem's title.")
 def new_command(problem_id, folder, title):
     from .authoring.skeleton import write_skeleton
+    from .problem import library
 
+    if problem_id in main.commands:
+        fail(f"{problem_id!r} is a command of derive; a problem needs another id")
     try:
+        taken = {h.id: h.path for h in library.headers()}
+        if problem_id in taken:
+            fail(f"problem id {problem_id!r} is taken by {library.shown(taken[problem_id])}; choose another")
         path = write_skeleton(problem_id, Path(folder), title)
     except DeriveError as exc:
         fail(str(exc))
@@ -287,7 +296,7 @@ undecided (time limit).
 \b
 Examples:
   derive check softmax-jacobian/jacobian 's_i*(delta_ij - s_j)'
-  derive check softmax-jacobian/jacobian '\\sigma_i(1-\\sigma_j)'
+  derive check softmax-jacobian/jacobian '\\sigma_i(1-\\sigma_j)'   # exit 1, with why
   derive check two-layer-l2/dW2 'A2^T (Psi - Delta)/N + 2 lambda W2' --json
   echo '1-\\tanh^2(x)' | derive check tanh-derivative -
 """)
@@ -341,9 +350,9 @@ differ. Exit codes as for check.
 \b
 Examples:
   derive equiv '1/(1+exp(-2x))' 'tanh(x)/2 + 1/2'
-  derive equiv 'sqrt(x^2)' 'x'                   # not equivalent: x = -1.2
+  derive equiv 'sqrt(x^2)' 'x'                   # not equivalent at x = -1.2: exit 1
   derive equiv 'sqrt(x^2)' 'x' --assume 'x>0'
-  derive equiv '\\frac{1}{2^{98}}' '\\frac{1}{2^{99}}' --json
+  derive equiv '\\frac{1}{2^{98}}' '\\frac{1}{2^{99}}' --json   # exit 1
 """)
 @click.argument("first")
 @click.argument("second")

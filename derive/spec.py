@@ -5,6 +5,16 @@ implementation lives in `derive.problem.spec`.
 """
 from __future__ import annotations
 
-from .problem.spec import D, Spec, pending
+from .problem.spec import (
+    Assumption,
+    D,
+    Definition,
+    FunctionInfo,
+    Mistake,
+    Name,
+    Part,
+    Spec,
+    pending,
+)
 
-__all__ = ["D", "Spec", "pending"]
+__all__ = ["Assumption", "D", "Definition", "FunctionInfo", "Mistake", "Name", "Part", "Spec", "pending"]

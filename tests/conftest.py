@@ -1,9 +1,18 @@
-"""Shared helpers: the library's problems and parts, for parametrised tests."""
+"""Shared helpers and the test session's library: the shipped problems only.
+
+A teacher's $DERIVE_PROBLEMS must not change what the tests (or the golden
+files) see; tests that need course folders make their own.
+"""
 from __future__ import annotations
+
+import os
 
 import pytest
 
 from derive.problem import library
+
+os.environ.pop("DERIVE_PROBLEMS", None)
+library._current = library.Library([library.shipped_folder()])
 
 
 def all_parts():

@@ -15,6 +15,7 @@ from .test_render import GOLDEN, latex_of
 
 
 def main(argv: list[str]) -> int:
+    library._current = library.Library([library.shipped_folder()])  # the shipped problems, whatever the environment
     ids = argv or library.ids()
     for problem_id in ids:
         path = GOLDEN / f"{problem_id}.tex"

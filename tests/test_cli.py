@@ -82,9 +82,10 @@ def test_every_help_page_has_examples_and_each_runs(words, tmp_path, example_cac
         result = run_example(line)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
-        # 0, or 1 for an example that shows a wrong answer being refused (check, equiv)
-        allowed = (0, 1) if re.search(r"derive (check|equiv)\b", line) else (0,)
-        assert result.exit_code in allowed, f"{line!r} exited {result.exit_code}: {result.output[-500:]}"
+        # an example that shows a wrong answer refused says so in its comment: "# ... exit 1"
+        said = re.search(r"#.*\bexit (\d)", line)
+        expected = int(said.group(1)) if said else 0
+        assert result.exit_code == expected, f"{line!r} exited {result.exit_code}: {result.output[-500:]}"
 
 
 def test_top_level_help_shows_examples():

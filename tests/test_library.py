@@ -63,7 +63,7 @@ def test_a_course_folder_adds_problems_that_derive_check_and_list_with_their_fol
     listed = run("--problems", str(course), "list")
     assert listed.exit_code == 0, listed.output
     line = next(row for row in listed.output.splitlines() if row.startswith("course-softmax"))
-    assert "[jacobian, gradient]" in line and "course" in line
+    assert line.endswith(f"[jacobian, gradient]  ({course})"), line
     assert "softmax-jacobian" in listed.output  # the shipped problems are still there
     data = json.loads(run("--problems", str(course), "list", "--json").output)
     assert {p["id"]: p["folder"] for p in data}["course-softmax"].endswith("course")
@@ -226,9 +226,80 @@ def test_new_writes_a_skeleton_that_validates_and_never_overwrites(tmp_path):
     made = run("new", "relu-layer", "-o", str(course), "--title", "A ReLU layer")
     assert made.exit_code == 0, made.output
     path = course / "relu_layer.py"
-    assert 'id="relu-layer"' in path.read_text() and 'title="A ReLU layer"' in path.read_text()
+    assert 'id="relu-layer"' in path.read_text() and "title='A ReLU layer'" in path.read_text()
     checked = run("--problems", str(course), "validate", "relu-layer")
     assert checked.exit_code == 0, checked.output
     again = run("new", "relu-layer", "-o", str(course))
     assert again.exit_code == 2 and "exists" in again.output
     assert run("new", "Bad Id", "-o", str(course)).exit_code == 2
+
+
+# -- what a course folder may hold: helpers, prints, exits ----------------------------------------------
+POWER_SPEC = '''
+from {helper} import POWER
+from derive.spec import D, Spec
+
+SPEC = Spec(id="{id}", title="A power", source="test", statement="x to a power.")
+x = SPEC.scalar("x")
+y = SPEC.scalar("y")
+SPEC.define(y, x ** POWER)
+SPEC.part("dy", "Find dy/dx.", target=D(y, x), reference=POWER * x ** (POWER - 1))
+'''
+
+
+def power_folder(folder, power, id="power", helper="_common"):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{helper}.py").write_text(f"POWER = {power}\n", encoding="utf-8")
+    (folder / f"{id.replace('-', '_')}.py").write_text(POWER_SPEC.format(id=id, helper=helper), encoding="utf-8")
+    return folder
+
+
+def test_an_edited_helper_is_seen_by_the_cache_and_the_list(tmp_path):
+    course = power_folder(tmp_path / "course", 2)
+    assert "Answer: 2·x" in run("--problems", str(course), "power").output
+    (course / "_common.py").write_text("POWER = 5\n", encoding="utf-8")
+    assert "Answer: 5·x^4" in run("--problems", str(course), "power").output
+    (course / "_common.py").write_text("POWER = 1/0\n", encoding="utf-8")
+    listed = run("--problems", str(course), "list")
+    assert "cannot be loaded" in listed.output and "ZeroDivisionError" in listed.output
+
+
+def test_helpers_of_the_same_name_in_two_folders_are_two_modules(tmp_path):
+    first = power_folder(tmp_path / "a", 2, id="power-a")
+    second = power_folder(tmp_path / "b", 3, id="power-b")
+    for order in ([first, second], [second, first]):
+        folders = [arg for folder in order for arg in ("--problems", str(folder))]
+        result = run(*folders, "validate", "power-a", "power-b")
+        assert result.exit_code == 0, result.output
+
+
+def test_a_spec_that_exits_or_prints_stops_nothing(tmp_path):
+    course = tmp_path / "course"
+    write_spec(course)
+    (course / "zz_exit.py").write_text('import sys\nsys.exit(3)\nSPEC = Spec(id="zz-exit", title="E", source="s")\n',
+                                       encoding="utf-8")
+    (course / "zz_print.py").write_text(SOFTMAX_CE.format(id="zz-print", t_sample="", parts=GRADIENT_PART)
+                                        + 'print("hello from a spec")\n', encoding="utf-8")
+    listed = run("--problems", str(course), "list", "--json")
+    assert listed.exit_code == 0
+    ids = {p["id"] for p in json.loads(listed.stdout)}  # stdout is JSON only: the print went to stderr
+    assert {"course-softmax", "zz-print", "softmax-jacobian"} <= ids and "zz-exit" not in ids
+    assert "SystemExit: 3" in listed.stderr
+    assert run("--problems", str(course), "softmax-jacobian", "--part", "jacobian").exit_code == 0
+
+
+def test_a_reference_with_an_undeclared_symbol_is_a_spec_error(tmp_path):
+    path = write_spec(tmp_path / "course", reference='"2*x"')
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert "the reference uses x, which the spec does not declare" in result.output
+
+
+def test_new_refuses_taken_ids_command_names_and_writes_quoted_titles(tmp_path):
+    assert "taken by" in run("new", "softmax-jacobian", "-o", str(tmp_path)).output
+    assert "is a command" in run("new", "list", "-o", str(tmp_path)).output
+    made = run("new", "quoted", "-o", str(tmp_path), "--title", 'The "quoted" \\unit\\')
+    assert made.exit_code == 0
+    result = run("--problems", str(tmp_path), "list", "--json")
+    titles = {p["id"]: p["title"] for p in json.loads(result.stdout)}
+    assert titles["quoted"] == 'The "quoted" \\unit\\'

@@ -14,7 +14,7 @@ from ..errors import DeriveError
 
 PROBLEM_ID = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]|[a-z0-9]")
 
-SKELETON = Template('''"""$title: a problem spec for derive (edit it, then run `derive validate $id`).
+SKELETON = Template('''"""Problem $id: a spec for derive (edit it, then run `derive validate $id`).
 
 A spec declares; it holds no derivation steps and no LaTeX of a derivation:
 the engine derives every part from the definitions. See "Writing a problem"
@@ -26,7 +26,7 @@ from derive.spec import D, Spec
 
 SPEC = Spec(
     id="$id",  # the problem id students and graders type: derive check $id/<part> ...
-    title="$title",
+    title=$title,
     source="TODO: where the problem comes from (course, homework, question)",
     statement=(r"A unit computes $$z = \\sum_k w_k x_k$$, $$a = \\tanh(z)$$ and the loss "
                r"$$L = \\frac{1}{2}(a - y)^2$$. TODO: the problem as students read it (LaTeX math in $$...$$)."),
@@ -79,7 +79,7 @@ def skeleton(problem_id: str, title: str | None = None) -> str:
     """The text of a new spec file for `problem_id`."""
     if not PROBLEM_ID.fullmatch(problem_id):
         raise DeriveError(f"problem id {problem_id!r}: use lower-case letters, digits and dashes (e.g. relu-mlp)")
-    return SKELETON.substitute(id=problem_id, title=title or "TODO: a title")
+    return SKELETON.substitute(id=problem_id, title=repr(title or "TODO: a title"))
 
 
 def write_skeleton(problem_id: str, folder: Path, title: str | None = None) -> Path:
@@ -89,6 +89,10 @@ def write_skeleton(problem_id: str, folder: Path, title: str | None = None) -> P
     path = folder / f"{problem_id.replace('-', '_')}.py"
     if path.exists():
         raise DeriveError(f"{path} exists; choose another id or folder (-o DIR)")
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise DeriveError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path

@@ -60,7 +60,7 @@ def _where(spec: Spec, point) -> str:
 
     shown = [f"{name(i)}={v}" for i, v in point.indices.items()]
     shown += [f"{name(d)}={v}" for d, v in point.sizes.items()]
-    return ", ".join(shown)
+    return ", ".join(shown) or "a test point"
 
 
 def _number(value) -> str:
@@ -134,7 +134,7 @@ def _assumption_findings(spec: Spec) -> list[str]:
         seed = f"{spec.id}/assume/{assumption.text}"
         if _holds(spec, assumption.lhs, assumption.rhs, assumption.params, seed):
             continue
-        bases = sorted((b for b in assumption.lhs.atoms(sp.IndexedBase) if b in spec.samplers
+        bases = sorted((b for b in assumption.lhs.atoms(sp.IndexedBase, sp.Symbol) if b in spec.samplers
                         and b not in spec.definitions), key=str)
         fixes = []
         for base in bases:
@@ -165,6 +165,14 @@ def _part_findings(spec: Spec, part, unmet_assumption: bool = False) -> list[str
         derivation = derive(spec, part.id)
     except DeriveError as exc:
         return [f"the engine cannot derive it ({exc}); see `derive {spec.id} --part {part.id}`"]
+    try:
+        return _numeric_findings(spec, part, derivation, unmet_assumption)
+    except (TypeError, ValueError, ArithmeticError) as exc:  # a value that is not a number
+        return [f"cannot be evaluated at a test point ({type(exc).__name__}: {exc}); check that every "
+                f"symbol is declared and every function has a body or is generic"]
+
+
+def _numeric_findings(spec: Spec, part, derivation, unmet_assumption: bool) -> list[str]:
     points = witness_points(spec, part.free, seed=f"validate/{spec.id}/{part.id}", count=POINTS)
     out: list[str] = []
     for point in points:

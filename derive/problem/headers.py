@@ -52,6 +52,8 @@ class Broken:
         return cls(Path(data["path"]), data["id"], data["error"])
 
 
+UNREADABLE = "cannot be read"  # how the error of a file that cannot be opened begins
+
 _CLAIMED_ID = re.compile(r"""\bid\s*=\s*["']([A-Za-z0-9][A-Za-z0-9_.-]*)["']""")
 
 
@@ -79,7 +81,7 @@ def read_header(path: Path) -> Header | Broken:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return Broken(path, None, f"cannot be read: {exc}")
+        return Broken(path, None, f"{UNREADABLE}: {exc}")
     try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:

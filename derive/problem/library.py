@@ -12,6 +12,7 @@ problem id are an error that names both.
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.util
 import os
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 from ..errors import SpecError, UnknownProblem
 from ..resources import shipped
 from . import store
-from .headers import Broken, Header, read_header
+from .headers import UNREADABLE, Broken, Header, read_header
 
 if TYPE_CHECKING:  # loading a spec imports SymPy; listing must not
     from .spec import Spec
@@ -76,17 +77,22 @@ class Library:
     # -- files and headers ---------------------------------------------------------------
     def spec_files(self) -> list[Path]:
         """Every spec file of every folder, folder by folder, sorted by name."""
-        return [path for folder in self.folders for path in sorted(folder.glob("*.py"))
-                if not path.name.startswith("_")]
+        return [path for path in self.python_files() if not path.name.startswith("_")]
+
+    def python_files(self) -> list[Path]:
+        """Every Python file of every folder: the specs and the `_helpers` they may import."""
+        return [path for folder in self.folders for path in sorted(folder.glob("*.py"))]
 
     def stamps(self) -> list[list]:
         """Size and modification time of every source and spec file: what the kept results depend on."""
         if self._stamps is None:
-            self._stamps = [[str(path), *store.stamp(path)] for path in [*store.source_files(), *self.spec_files()]]
+            self._stamps = [[str(path), *store.stamp(path)]
+                            for path in [*store.source_files(), *self.python_files()]]
         return self._stamps
 
-    def _kept(self, name: str, compute):
-        """`compute()` (JSON data), kept in the store while no source or spec file changes."""
+    def _kept(self, name: str, compute, keep=lambda data: True):
+        """`compute()` (JSON data), kept in the store while no source or spec file changes (and only
+        when `keep(data)`: a result that may change without a file changing is computed again)."""
         folders = "|".join(map(str, self.folders))
         kept = store.read("status", name)
         kept = kept if isinstance(kept, dict) else {}
@@ -94,9 +100,10 @@ class Library:
         if isinstance(entry, dict) and entry.get("stamps") == self.stamps():
             return entry["data"]
         data = compute()
-        kept = {k: v for k, v in list(kept.items())[-7:] if k != folders}  # a few libraries, the newest last
-        kept[folders] = {"stamps": self.stamps(), "data": data}
-        store.write("status", name, kept)
+        if keep(data):
+            kept = {k: v for k, v in list(kept.items())[-7:] if k != folders}  # a few libraries, the newest last
+            kept[folders] = {"stamps": self.stamps(), "data": data}
+            store.write("status", name, kept)
         return data
 
     def _scan(self) -> tuple[tuple[Header, ...], tuple[Broken, ...]]:
@@ -106,7 +113,9 @@ class Library:
                 return {"good": [h.to_json() for h in found if isinstance(h, Header)],
                         "broken": [b.to_json() for b in found if isinstance(b, Broken)]}
 
-            data = self._kept("headers.json", read_all)
+            # an unreadable file may become readable (chmod) without changing: never kept
+            data = self._kept("headers.json", read_all,
+                              keep=lambda d: not any(b["error"].startswith(UNREADABLE) for b in d["broken"]))
             good = tuple(Header.from_json(h) for h in data["good"])
             seen: dict[str, Path] = {}
             for h in good:
@@ -144,8 +153,8 @@ class Library:
         return None if self.folders and folder == self.folders[0] else folder
 
     def fingerprint(self) -> str:
-        """The key of every cached result: derive's source and every spec file of every folder."""
-        return store.fingerprint(self.spec_files())
+        """The key of every cached result: derive's source and every Python file of every folder."""
+        return store.fingerprint(self.python_files())
 
     # -- loading ----------------------------------------------------------------------------
     def load(self, problem_id: str) -> Spec:
@@ -210,7 +219,8 @@ class Library:
                     out[str(h.path)] = {"error": self._failed[h.id].error, "parts": list(h.parts)}
             return out
 
-        return self._kept("library.json", load_all)
+        # a load error may go away without a file changing (a package installed): only successes are kept
+        return self._kept("library.json", load_all, keep=lambda d: not any(v["error"] for v in d.values()))
 
     # -- targets ------------------------------------------------------------------------------
     def part_id(self, problem_id: str, part_id: str | None) -> str:
@@ -239,19 +249,32 @@ def _execute(path: Path):
     if loader_spec is None or loader_spec.loader is None:
         raise SpecError("cannot be imported as Python")
     module = importlib.util.module_from_spec(loader_spec)
-    sys.path.insert(0, str(path.parent))
+    folder = str(path.parent)
+    sys.path.insert(0, folder)
     try:
-        loader_spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - a spec is user-written code: report it, never crash
+        with contextlib.redirect_stdout(sys.stderr):  # a print() in a spec must not corrupt `--json` output
+            loader_spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a spec is user-written code (even sys.exit()): report it
         raise SpecError(f"{type(exc).__name__}: {exc}{_line_in(exc, path)}") from None
     finally:
         try:
-            sys.path.remove(str(path.parent))
+            sys.path.remove(folder)
         except ValueError:
             pass
+        _forget_helpers(path.parent)
     if not hasattr(module, "SPEC"):
         raise SpecError("the file must define SPEC = Spec(...)")
     return module.SPEC
+
+
+def _forget_helpers(folder: Path) -> None:
+    """Drop the modules a spec imported from its folder: another folder's `_common` is another module."""
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and Path(file).resolve().parent == folder.resolve():
+            del sys.modules[name]
 
 
 def _line_in(exc: BaseException, path: Path) -> str:

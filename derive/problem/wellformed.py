@@ -23,9 +23,18 @@ def check_well_formed(spec: object, header: Header) -> None:
     for base, kind in spec.samplers.items():
         if kind not in SAMPLE_KINDS:
             raise SpecError(f"{base}: unknown sample={kind!r}; use one of {', '.join(SAMPLE_KINDS)}")
+    declared = {key for key in spec.names if isinstance(key, sp.Symbol)}
+    declared |= {key.label for key in spec.names if isinstance(key, sp.IndexedBase)}
     for part in spec.parts:
         if not isinstance(part.target, sp.Expr):
             raise SpecError(f"part {part.id}: target is not an expression")
+        expressions = [("target", part.target), ("reference", part.reference)]
+        expressions += [(f"mistake {m.why!r}", m.answer) for m in part.mistakes]
+        for name, expr in expressions:
+            foreign = sorted(str(s) for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in declared)
+            if foreign:
+                raise SpecError(f"part {part.id}: the {name} uses {', '.join(foreign)}, which the spec does not "
+                                f"declare (use the symbols SPEC.scalar/tensor/indices return, not strings)")
         for name, expr in (("target", part.target), ("reference", part.reference)):
             stray = sorted(str(s) for s in expr.free_symbols if s in spec.index_range and s not in part.free)
             if stray:
