@@ -22,7 +22,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import UndefinedFunction
 
-from ..problem.sampling import STAND_INS, Point, spec_point
+from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Spec
 
 PRECISION = 40  # digits of a value
@@ -54,6 +54,7 @@ class Witness:
         self.point = point
         self._symbols: dict = {}
         self._memo: dict = {}  # plain forms by the bases held fixed
+        self._stand_ins = stand_ins(spec, point.generic)
 
     # -- instantiation ---------------------------------------------------------
     def concrete(self, expr: sp.Expr) -> sp.Expr:
@@ -86,17 +87,17 @@ class Witness:
         return self._symbols[key]
 
     def _function(self, func, args: list) -> sp.Expr | None:
-        """A function application in plain terms: a generic φ (or φ') as the point's stand-in, a
+        """A function application in plain terms: a generic φ (or φ') as its stand-in at this point, a
         defined function by its body; None for SymPy's own functions."""
-        stand_in = STAND_INS[self.point.generic]
-        for declared, info in self.spec.functions.items():
-            if info.body is None and func == declared:
-                return stand_in.expr(args[0])
-            if info.body is None and func == info.derivative:
-                u = sp.Dummy("u")
-                return sp.diff(stand_in.expr(u), u).xreplace({u: args[0]})
-            if info.body is not None and func == declared and isinstance(func, UndefinedFunction):
-                return info.body(*args)
+        stand_in = self._stand_ins.get(func)
+        if stand_in is not None and func in self.spec.functions:
+            return stand_in.expr(args[0])
+        if stand_in is not None:  # φ', the derivative of a generic φ
+            u = sp.Dummy("u")
+            return sp.diff(stand_in.expr(u), u).xreplace({u: args[0]})
+        info = self.spec.functions.get(func)
+        if info is not None and info.body is not None and isinstance(func, UndefinedFunction):
+            return info.body(*args)
         return None
 
     def plain(self, expr: sp.Expr, stop=frozenset()) -> sp.Expr:

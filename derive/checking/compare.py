@@ -13,7 +13,8 @@ from fractions import Fraction
 
 import mpmath
 
-from ..problem.sampling import STAND_INS, Point, spec_point
+from ..printing.base import ascii_name
+from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from .evaluate import Evaluator, Undefined
 
 POINTS = 6
@@ -154,6 +155,8 @@ def counterexample(spec, witness, show_name) -> dict:
         else:
             point[name] = text
     point.update(grouped)
-    if spec is not None and any(info.body is None for info in spec.functions.values()):
-        point["phi"] = env.generic
+    if spec is not None:
+        for func, stand_in in stand_ins(spec, env.generic).items():
+            if func in spec.functions:  # φ is shown, φ' follows from it
+                point[ascii_name(spec.names.get(func), str(func))] = stand_in.name
     return {"point": point, "student_value": show_value(student), "reference_value": show_value(reference)}

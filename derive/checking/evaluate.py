@@ -25,7 +25,7 @@ from sympy.core.function import UndefinedFunction
 
 from ..errors import DeriveError
 from ..limits import MAX_EXPONENT, MAX_FACTORIAL, MAX_LOOP
-from ..problem.sampling import STAND_INS, Point
+from ..problem.sampling import Point, stand_ins
 from ..problem.spec import D, Spec
 
 
@@ -66,6 +66,7 @@ class Evaluator:
         self._ticks = 0
         self._derivatives = {}
         self._defined = {}
+        self._stand_ins = {} if spec is None else stand_ins(spec, env.generic)
         if spec is not None:
             for func, info in spec.functions.items():
                 if info.body is None:
@@ -226,9 +227,8 @@ class Evaluator:
             if func in self._defined:
                 lam = self._defined[func]
                 return self._eval(lam.expr, {**bound, **dict(zip(lam.variables, args))})
-            stand_in = STAND_INS[self.env.generic]
             if func in self._derivatives:
-                return stand_in.derivative(_mp(args[0]))
-            if isinstance(func, UndefinedFunction) and func in self.spec.functions:
-                return stand_in.value(_mp(args[0]))
+                return self._stand_ins[func].derivative(_mp(args[0]))
+            if isinstance(func, UndefinedFunction) and func in self._stand_ins:
+                return self._stand_ins[func].value(_mp(args[0]))
         raise Undefined(f"cannot evaluate the function {func}")

@@ -26,10 +26,13 @@ SAMPLE_KINDS = {
     "unit": "entries in (0, 1): probabilities",
     "label": "entries in (0, 1): soft labels",
     "simplex": "a vector of positive entries summing to 1",
+    "onehot": "a vector with one 1, zeros elsewhere (a class label)",
     "onehot-rows": "a matrix with one 1 a row, zeros elsewhere",
 }
 #: kinds whose entries are labels or targets (printed last in a difference: x_i − t_i)
-LABEL_KINDS = frozenset({"simplex", "onehot-rows", "unit", "label"})
+LABEL_KINDS = frozenset({"simplex", "onehot", "onehot-rows", "unit", "label"})
+#: kinds that hold only under their assumption, and what is drawn instead when it is relaxed
+RELAXED = {"simplex": "unit", "onehot": "unit", "onehot-rows": "unit"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,30 @@ STAND_INS: dict[str, StandIn] = {
     "sin": StandIn("sin", sp.sin, mpmath.sin, mpmath.cos),
     "softplus": StandIn("softplus", lambda u: sp.log(1 + sp.exp(u)), lambda u: mpmath.log(1 + mpmath.exp(u)),
                         lambda u: 1 / (1 + mpmath.exp(-u))),
+    "atan": StandIn("atan", sp.atan, mpmath.atan, lambda u: 1 / (1 + u ** 2)),
+    "erf": StandIn("erf", sp.erf, mpmath.erf, lambda u: 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-u ** 2)),
 }
+
+
+def generic_functions(spec) -> list:
+    """The spec's generic functions (declared without a body), in declaration order."""
+    return [func for func, info in spec.functions.items() if info.body is None]
+
+
+def stand_ins(spec, first: str) -> dict:
+    """The stand-in of each generic function at a point whose first generic function is `first`.
+
+    Each generic function gets its own (the next ones in STAND_INS, cyclically): a
+    wrong answer that swaps φ and ψ must not look right because both became tanh.
+    """
+    names = list(STAND_INS)
+    start = names.index(first)
+    out = {}
+    for k, func in enumerate(generic_functions(spec)):
+        stand_in = STAND_INS[names[(start + k) % len(names)]]
+        out[func] = stand_in
+        out[spec.functions[func].derivative] = stand_in
+    return out
 
 
 @dataclass
@@ -79,6 +105,10 @@ def sample(kind: str, shape: tuple, rng: random.Random, wide: bool = False) -> d
         rows, cols = shape
         hot = {r: rng.randint(1, cols) for r in range(1, rows + 1)}
         return {(r, c): Fraction(int(hot[r] == c)) for r, c in entries}
+    if kind == "onehot":
+        (size,) = shape
+        one = rng.randint(1, size)
+        return {(k,): Fraction(int(k == one)) for (k,) in entries}
     ranges = {"unit": (0.05, 0.95), "positive": (0.1, 8.0) if wide else (0.1, 2.0), "label": (0.05, 0.95)}
     lo, hi = ranges.get(kind, (-6.0, 6.0) if wide else (-1.5, 1.5))
     return {e: _rational(rng, lo, hi) for e in entries}
@@ -117,16 +147,22 @@ def spec_point(spec, free, rng: random.Random, tie: bool, generic: str = "tanh",
             continue
         kind = spec.samplers.get(base, "real")
         if base in relax:
-            kind = "unit" if kind in ("simplex", "onehot-rows") else "real"
+            kind = RELAXED.get(kind, "real")
         for entry, value in sample(kind, tuple(size[d] for d in shape), rng, wide).items():
             values[(base, entry)] = value
-        if kind == "onehot-rows" and hot:
+        if kind in ("onehot", "onehot-rows") and hot:
             _hot_at_free_indices(spec, shape, base, indices, size, values)
     return Point(size, indices, values, generic, deadline)
 
 
 def _hot_at_free_indices(spec, shape, base, indices, sizes, values) -> None:
     """Put a one-hot row's 1 at the free indices (Δ_nk = 1), which a random row hits only 1 time in K."""
+    if len(shape) == 1:  # a one-hot vector: its 1 at the free index of its range
+        at = [v for i, v in indices.items() if spec.index_range[i] == shape[0]]
+        if len(at) == 1:
+            for k in range(1, sizes[shape[0]] + 1):
+                values[(base, (k,))] = Fraction(int(k == at[0]))
+        return
     row_dim, col_dim = shape
     rows = [v for i, v in indices.items() if spec.index_range[i] == row_dim]
     cols = [v for i, v in indices.items() if spec.index_range[i] == col_dim]
