@@ -10,6 +10,7 @@ from .problem.spec import (
     D,
     Definition,
     FunctionInfo,
+    Iverson,
     Mistake,
     Name,
     Part,
@@ -17,4 +18,5 @@ from .problem.spec import (
     pending,
 )
 
-__all__ = ["Assumption", "D", "Definition", "FunctionInfo", "Mistake", "Name", "Part", "Spec", "pending"]
+__all__ = ["Assumption", "D", "Definition", "FunctionInfo", "Iverson", "Mistake", "Name", "Part", "Spec",
+           "pending"]

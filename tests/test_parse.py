@@ -522,13 +522,24 @@ PROBLEM_ERRORS = [
     (SJ, "x_ij", "x takes 1 index, not 2"),
     (SJ, "sigma(z)", "unknown name 'z'"),
     (BCE, "x_k", "the index k runs over 1..n_z, but this index of x runs over 1..n_x"),
-    (BCE, "σ'(s)", "σ' is not defined in this problem"),
     (L2, "Σ_{n=1..K} Psi_nk", "runs to K, but n indexes 1..N"),
     (L2, "Σ_{n=1..3} Psi_nk", "runs to 3"),
     (L2, "sum_c Psi_cc", "the index c runs over both K and N"),
     (L2, "softmax(Z3)", "unknown name 'softmax'"),
     (L2, "phi''(Z2)", "phi'' is not defined in this problem"),
 ]
+
+
+def test_the_derivative_of_a_function_with_a_body_is_its_derivative():
+    """σ'(s) where σ is the logistic function: SymPy differentiates the spec's body (1 + e^-s)^-1."""
+    spec = library.load(BCE)
+    s = next(k for k in spec.names if str(k) == "s")
+    sigmoid = next(f for f in spec.functions if str(f) == "sigmoid")
+    read = parse("σ'(s)", Vocabulary.from_spec(spec)).index_form()
+    for value in (sp.Rational(-3, 2), sp.Rational(1, 3), 2):
+        body = spec.functions[sigmoid].body
+        want = body(value) * (1 - body(value))
+        assert abs(sp.N(read.xreplace({s: value}) - want, 30)) < 1e-25
 
 
 @pytest.mark.parametrize("problem_id,answer,message", PROBLEM_ERRORS, ids=[p[1] for p in PROBLEM_ERRORS])

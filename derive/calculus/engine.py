@@ -126,7 +126,7 @@ class Context:
         if info is not None:
             return lemmas.function_lemma(func, info.body, _available, derive)
         if not isinstance(func, UndefinedFunction):
-            z = sp.Symbol("z")
+            z = sp.Symbol("z", real=True)
             return sp.Lambda(z, sp.diff(func(z), z)), None
         return None
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import DerivationError
-from ..problem.spec import D, pending
+from ..problem.spec import D, Iverson, pending
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,52 @@ class Logarithm(Rule):
         return child(node, g) / g
 
 
+class Extremum(Rule):
+    """max(a, b, ...) and min(a, b, ...): the derivative of the argument that wins, [a > b] ∂a + ..."""
+
+    def applies(self, node, ctx):
+        return isinstance(node.expr, (sp.Max, sp.Min))
+
+    def apply(self, node, ctx):
+        f = node.expr
+        wins = sp.Gt if isinstance(f, sp.Max) else sp.Lt
+        terms = []
+        for k, a in enumerate(f.args):
+            others = f.args[:k] + f.args[k + 1:]
+            condition = sp.And(*[wins(a, b) for b in others])
+            terms.append(Iverson(condition) * child(node, a))
+        return sp.Add(*terms)
+
+
+class AbsoluteValue(Rule):
+    def applies(self, node, ctx):
+        return isinstance(node.expr, sp.Abs)
+
+    def apply(self, node, ctx):
+        g = node.expr.args[0]
+        return sp.sign(g) * child(node, g)
+
+
+class StepFunction(Rule):
+    """[c], sign(g), H(g): constant on each side of their jump."""
+
+    def applies(self, node, ctx):
+        return isinstance(node.expr, (Iverson, sp.sign, sp.Heaviside))
+
+    def apply(self, node, ctx):
+        return sp.S.Zero
+
+
+class Cases(Rule):
+    """A function defined by cases: each case differentiated (away from the boundaries)."""
+
+    def applies(self, node, ctx):
+        return isinstance(node.expr, sp.Piecewise)
+
+    def apply(self, node, ctx):
+        return sp.Piecewise(*[(child(node, e), c) for e, c in node.expr.args])
+
+
 class FunctionChain(Rule):
     """f(g) for a scalar function with a derived or generic derivative."""
 
@@ -239,6 +285,10 @@ RULES: tuple[Rule, ...] = (
     Power("power rule", "∂(g^c) = c g^(c−1) ∂g"),
     Exponential("chain rule (exp)", "∂ e^g = e^g ∂g"),
     Logarithm("chain rule (log)", "∂ log g = ∂g / g"),
+    Extremum("derivative of max/min", "∂ max(a, b) = [a > b] ∂a + [b > a] ∂b, away from a = b"),
+    AbsoluteValue("derivative of |g|", "∂|g| = sign(g) ∂g, away from g = 0"),
+    StepFunction("derivative of a step", "∂[c] = ∂sign(g) = 0 away from the jump", trivial=True),
+    Cases("derivative by cases", "each case differentiated, away from the boundaries"),
     ChainThroughIntermediate("chain rule through an intermediate",
                              "∂F/∂v = Σ_u ∂F/∂U_u ∂U_u/∂v + ∂F/∂v|_U"),
     DerivedLemma("derived layer rule", "use a derivative derived in another part"),

@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.core.traversal import bottom_up
 
 from ..problem.sampling import LABEL_KINDS
-from ..problem.spec import Spec
+from ..problem.spec import Iverson, Spec
 from .expand import expand_definitions
 from .sums import map_sum_bodies, merge_sums, pull_constants
 
@@ -86,10 +86,30 @@ def is_positive(expr: sp.Expr, spec: Spec) -> bool:
     return False
 
 
-def domain_conditions(answer: sp.Expr, spec: Spec) -> tuple[sp.Expr, ...]:
-    """Denominators of the answer that can vanish: the answer is undefined where they do."""
+def kinks(expr: sp.Expr) -> list[sp.Expr]:
+    """Where `expr` jumps: g for every sign(g), H(g), and a − b for every [a > b] or case boundary a = b."""
     found = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.sign, sp.Heaviside)):
+            found.append(node.args[0])
+        elif isinstance(node, (Iverson, sp.Piecewise)):
+            conditions = [node.condition] if isinstance(node, Iverson) else [c for _, c in node.args]
+            for condition in conditions:
+                for relation in sp.preorder_traversal(condition):
+                    if isinstance(relation, sp.core.relational.Relational):
+                        found.append(relation.lhs - relation.rhs)
+    return found
+
+
+def domain_conditions(answer: sp.Expr, spec: Spec) -> tuple[sp.Expr, ...]:
+    """Where the answer is undefined: denominators that can vanish, and the kinks (jumps) it holds;
+    each condition `c` reads "defined where c ≠ 0"."""
+    found: list[sp.Expr] = []
     for power in sorted(answer.atoms(sp.Pow), key=sp.default_sort_key):
         if power.exp.is_negative and not is_positive(power.base, spec) and power.base not in found:
             found.append(power.base)
+    for kink in kinks(answer):
+        oriented = -kink if kink.could_extract_minus_sign() else kink
+        if oriented not in found and not oriented.is_number:
+            found.append(oriented)
     return tuple(found)

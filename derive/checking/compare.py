@@ -15,7 +15,7 @@ import mpmath
 
 from ..printing.base import ascii_name
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
-from .evaluate import Evaluator, Undefined
+from .evaluate import Evaluator, OnJump, Undefined
 
 POINTS = 6
 GENERICS = tuple(STAND_INS)  # tanh, sin, softplus in turn
@@ -48,11 +48,16 @@ def evaluate(spec, expr, env: Point):
     return Evaluator(spec, env).value(expr)
 
 
+JUMP = object()  # the value at a point that sits on a jump: it decides nothing
+
+
 def _value(spec, expr, env: Point, dps: int = 40):
-    """The value at `dps` digits, or None where the expression is undefined."""
+    """The value at `dps` digits; None where the expression is undefined, JUMP on a jump."""
     try:
         with mpmath.workdps(dps):
             return evaluate(spec, expr, env)
+    except OnJump:
+        return JUMP
     except Undefined:
         return None
 
@@ -67,6 +72,8 @@ def settle(spec, a, b, env: Point, va, vb) -> bool:
     if _exact(va) and _exact(vb):
         return va == vb
     wa, wb = _value(spec, a, env, 120), _value(spec, b, env, 120)
+    if wa is JUMP or wb is JUMP:
+        return True  # closer than 40 digits to a jump: this point cannot tell them apart
     if wa is None or wb is None:
         return False
     with mpmath.workdps(120):  # conversions too: 10^30 as a 15-digit float is not 10^30
@@ -80,6 +87,8 @@ def settle(spec, a, b, env: Point, va, vb) -> bool:
             return bool(second <= first * mpmath.mpf(10) ** -60 or second <= size * mpmath.mpf(10) ** -100)
     # exactly equal at 40 digits but not at 120: does it shrink again at 200?
     ta, tb = _value(spec, a, env, 200), _value(spec, b, env, 200)
+    if ta is JUMP or tb is JUMP:
+        return True
     if ta is None or tb is None:
         return False
     with mpmath.workdps(200):
@@ -99,15 +108,16 @@ MIN_POINTS = 3
 def compare(spec, a, b, envs: list[Point]) -> Comparison:
     """`a` against `b` at each point.
 
-    A point where both are undefined is skipped; one where only one side is
-    undefined counts against equality (twice is a difference: once may be a
-    removable singularity hit by chance). Fewer than MIN_POINTS usable points
-    decide nothing.
+    A point where both are undefined, or where either sits on a jump of a
+    discontinuous function ([z > 0] at z = 0), is skipped; one where only one
+    side is undefined counts against equality (twice is a difference: once may
+    be a removable singularity hit by chance). Fewer than MIN_POINTS usable
+    points decide nothing.
     """
     used, exact, one_sided = 0, True, []
     for env in envs:
         va, vb = _value(spec, a, env), _value(spec, b, env)
-        if va is None and vb is None:
+        if (va is None and vb is None) or va is JUMP or vb is JUMP:
             continue
         if va is None or vb is None:
             one_sided.append((env, va, vb))

@@ -16,21 +16,27 @@ a spec.
 from __future__ import annotations
 
 import math
+import operator
 import time
 from fractions import Fraction
 
 import mpmath
 import sympy as sp
 from sympy.core.function import UndefinedFunction
+from sympy.core.relational import Relational
 
 from ..errors import DeriveError
 from ..limits import MAX_EXPONENT, MAX_FACTORIAL, MAX_LOOP
 from ..problem.sampling import Point, stand_ins
-from ..problem.spec import D, Spec
+from ..problem.spec import D, Iverson, Spec
 
 
 class Undefined(Exception):
     """The expression has no value at this point (division by zero, log 0, an index out of range)."""
+
+
+class OnJump(Undefined):
+    """The point lies on a jump of a discontinuous function ([z > 0] at z = 0): it decides nothing."""
 
 
 class Timeout(DeriveError):
@@ -44,6 +50,20 @@ _ELEMENTARY = {
     sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan, sp.asinh: mpmath.asinh,
     sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh,
 }
+
+
+_COMPARE = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
+            "==": operator.eq, "!=": operator.ne}
+
+
+def _real(value):
+    """A real mpmath number (a complex value cannot be compared)."""
+    value = _mp(value)
+    if isinstance(value, mpmath.mpc):
+        if value.imag != 0:
+            raise Undefined("a complex value in a comparison")
+        return value.real
+    return value
 
 
 def _is_exact(value) -> bool:
@@ -132,6 +152,23 @@ class Evaluator:
             return self._sum(e, bound)
         if isinstance(e, sp.Abs):
             return abs(self._eval(e.args[0], bound))
+        if isinstance(e, (sp.Max, sp.Min)):
+            values = [self._eval(a, bound) for a in e.args]
+            pick = max if isinstance(e, sp.Max) else min
+            return pick(values, key=lambda v: v if _is_exact(v) else _real(v))
+        if isinstance(e, Iverson):
+            return int(self._truth(e.condition, bound))
+        if isinstance(e, (sp.sign, sp.Heaviside)):
+            value = self._eval(e.args[0], bound)
+            if self._on_jump(value, 0):
+                raise OnJump(f"{e.func.__name__} at 0")
+            positive = (value > 0) if _is_exact(value) else _real(value) > 0
+            return int(positive) if isinstance(e, sp.Heaviside) else (1 if positive else -1)
+        if isinstance(e, sp.Piecewise):
+            for piece, condition in e.args:
+                if self._truth(condition, bound):
+                    return self._eval(piece, bound)
+            raise Undefined("no case of the piecewise function holds")
         if isinstance(e, sp.factorial):
             n = self._int(e.args[0], bound)
             if not 0 <= n <= MAX_FACTORIAL:
@@ -142,6 +179,32 @@ class Evaluator:
         if isinstance(e, D):
             raise Undefined("a pending derivative has no value here")
         raise Undefined(f"cannot evaluate {type(e).__name__}")
+
+    def _on_jump(self, a, b) -> bool:
+        """Are a and b equal, so that a condition between them sits on its jump?"""
+        if _is_exact(a) and _is_exact(b):
+            return a == b
+        a, b = _real(a), _real(b)
+        return bool(abs(a - b) <= mpmath.mpf(10) ** (10 - mpmath.mp.dps) * max(1, abs(a), abs(b)))
+
+    def _truth(self, condition, bound) -> bool:
+        """The truth of a condition at this point; on the boundary of a strict or equality test: OnJump."""
+        if condition is sp.true or condition is sp.false:
+            return bool(condition)
+        if isinstance(condition, sp.And):
+            return all(self._truth(c, bound) for c in condition.args)
+        if isinstance(condition, sp.Or):
+            return any(self._truth(c, bound) for c in condition.args)
+        if isinstance(condition, sp.Not):
+            return not self._truth(condition.args[0], bound)
+        if isinstance(condition, Relational):
+            a, b = self._eval(condition.lhs, bound), self._eval(condition.rhs, bound)
+            if self._on_jump(a, b):
+                raise OnJump(f"{condition} holds with equality")
+            if not (_is_exact(a) and _is_exact(b)):
+                a, b = _real(a), _real(b)
+            return bool(_COMPARE[condition.rel_op](a, b))
+        raise Undefined(f"cannot decide the condition {condition}")
 
     def _symbol(self, s, bound):
         if s in bound:

@@ -29,10 +29,20 @@ class IndexRules(ParserCore):
             return None
         if not all(t.kind in ("word", "unknown", "sub", "num") for t in (t1, t3)):
             return None
+        if not all(self.is_index_word(t) for t in (t1, t3)):
+            return None  # [x = 1] of a real x: an indicator, read by the grammar of brackets
         self.i += 5
         a = self.index_symbol(t1.raw, t1.pos)
         b = self.index_symbol(t3.raw, t3.pos)
         return sp.KroneckerDelta(a, b)
+
+    def is_index_word(self, t: Token) -> bool:
+        """An index letter of the problem, a summation letter in scope, or an integer."""
+        if t.kind == "num":
+            return t.text.isdigit()
+        if any(letter == t.raw for letter, _ in self.bound):
+            return True
+        return self.vocab.mode == "problem" and t.raw in self.vocab.indices
 
     def indicator(self):
         """After 𝟏 or 1: `_{i=j}` or `[i=j]` makes δ_ij."""

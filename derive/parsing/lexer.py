@@ -89,18 +89,24 @@ LATEX_SYMBOLS = {
     "sum": "Σ", "prime": "'", "div": "/", "ell": "ℓ", "lbrace": "(", "rbrace": ")", "lbrack": "[",
     "rbrack": "]", "lvert": "|", "rvert": "|", "vert": "|", "mid": "|", "lparen": "(", "rparen": ")",
     "frac": FRAC, "dfrac": FRAC, "tfrac": FRAC, "cfrac": FRAC, "sqrt": SQRT,
+    "geq": "≥", "ge": "≥", "geqslant": "≥", "leq": "≤", "le": "≤", "leqslant": "≤", "neq": "≠", "ne": "≠",
+    "gt": ">", "lt": "<",
 }
+#: comparison operators as tokens (inside an indicator [z > 0] only)
+RELATIONS = {">": ">", "<": "<", "≥": ">=", "≤": "<=", "≠": "!=", "=": "=="}
+_TWO_CHARACTER_RELATIONS = {">=": "≥", "<=": "≤", "!=": "≠"}
 LATEX_SPACES = {",", ";", ":", "!", " ", ">", "quad", "qquad", "enspace", "thinspace", "medspace",
                 "thickspace", "negthinspace", "negmedspace", "negthickspace"}
 LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr",
                  "Biggl", "Biggr", "middle", "displaystyle", "textstyle", "scriptstyle", "limits", "nolimits",
                  "boxed", "mathop", "nonumber"}
 LATEX_FUNCTIONS = {"exp", "log", "ln", "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech",
-                   "csch", "coth", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arccot"}
+                   "csch", "coth", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arccot",
+                   "max", "min"}
 LATEX_WORDS = {"operatorname", "mathrm", "text", "textrm", "mathit", "textit", "mathsf", "textsf", "mathbf",
                "textbf", "boldsymbol", "bm", "mathbb", "mathnormal", "mathup", "vec"}
 LATEX_STYLES = {"mathbf", "boldsymbol", "bm", "mathit", "mathnormal", "vec"}  # a styled symbol: \mathbf{W}_2 is W_2
-LATEX_SINGLE = {"{": "(", "}": ")", "|": "|"}
+LATEX_SINGLE = {"{": "[", "}": "]", "|": "|"}  # \{...\}: a bracket (the set braces of \mathbf{1}\{z > 0\})
 
 NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)")
 SCIENTIFIC = re.compile(r"[eE]([+-]?)(\d+)")
@@ -303,7 +309,8 @@ def canon(surface: str) -> str:
 SINGLE_OPS = {"+": "+", "-": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^", "(": "(", ")": ")",
               "[": "[", "]": "]", "{": "(", "}": ")", ",": ",", "_": "_", "!": "!", "'": "'", "|": "|",
               "⊙": "⊙", "∘": "∘", "⊤": "⊤", "ᵀ": "ᵀ", "Σ": "Σ", ONES: ONES, FRAC: FRAC, SQRT: SQRT,
-              "=": "="}  # `{ }` group like `( )`; the token's raw text keeps the brace for LaTeX arguments
+              "=": "=", ">": ">", "<": "<", "≥": "≥", "≤": "≤", "≠": "≠"}
+# `{ }` group like `( )`; the token's raw text keeps the brace for LaTeX arguments
 
 
 def tokenize(text: str, vocab, latex: bool) -> tuple[list[Token], set[str]]:
@@ -354,6 +361,13 @@ def tokenize(text: str, vocab, latex: bool) -> tuple[list[Token], set[str]]:
             i = k
         elif c == "=" and s.startswith("==", i):
             tokens.append(Token("op", "=", p, "=="))
+            i += 2
+        elif s[i:i + 2] in _TWO_CHARACTER_RELATIONS:
+            tokens.append(Token("op", _TWO_CHARACTER_RELATIONS[s[i:i + 2]], p, s[i:i + 2]))
+            i += 2
+        elif c == "." and s.startswith(".^", i):  # MATLAB's element-wise power: h.^2
+            tokens.append(Token("op", "^", p, ".^"))
+            tokens.append(Token("op", "∘", p, ".^"))
             i += 2
         elif c in SINGLE_OPS:
             tokens.append(Token("op", SINGLE_OPS[c], p, c))

@@ -13,8 +13,8 @@ import sympy as sp
 
 from .core import CLOSERS, ParserCore
 from .lexer import Token
-from .values import ONE, Ambi, Base, Identity
-from .vocab import BUILTIN_FUNCTIONS, SCALAR_FUNCTION_KINDS, SYMBOL_NAME, Entry
+from .values import ONE, Ambi, Base, Identity, Mat
+from .vocab import BUILTIN_FUNCTIONS, SCALAR_FUNCTION_KINDS, SYMBOL_NAME, VARIADIC, Entry
 
 
 @dataclass
@@ -154,8 +154,9 @@ class NameRules(ParserCore):
         elif self.at("sup"):
             op = self.advance()
             power = (sp.Integer(int(op.raw)), op.pos)
-        if self.at("'"):
-            self.fail(f"{t.raw}' is not defined in this problem: write the derivative out")
+        if self.at("'"):  # f'(u) of a function with a body, or of a built-in: its derivative
+            self.advance()
+            entry = Entry("deriv", self.derivative_of(t, entry), t.raw + "'")
         base = None
         if entry.kind == "bfunc" and entry.obj == "log" and self.at("_"):
             self.advance()
@@ -182,6 +183,17 @@ class NameRules(ParserCore):
                           f"for a reciprocal", pos)
             value = self.alg.power(value, exp, pos)
         return value
+
+    def derivative_of(self, t: Token, entry: Entry) -> sp.Lambda:
+        """The derivative of the function a name means, as a Lambda (SymPy differentiates the body)."""
+        u = sp.Dummy("u", real=True)
+        if entry.kind == "bfunc" and entry.obj not in VARIADIC:
+            function = BUILTIN_FUNCTIONS[entry.obj]
+            return sp.Lambda(u, sp.diff(function(u), u))
+        body = self.vocab.bodies.get(entry.obj)
+        if entry.kind == "func" and body is not None:
+            return sp.Lambda(u, sp.diff(body(u), u))
+        self.fail(f"{t.raw}' is not defined in this problem: write the derivative out")
 
     def log_base(self):
         t = self.tok
@@ -210,6 +222,8 @@ class NameRules(ParserCore):
 
     def apply(self, t: Token, entry: Entry, args: list):
         name = entry.obj if entry.kind == "bfunc" else getattr(entry.obj, "__name__", t.raw)
+        if entry.kind == "bfunc" and name in VARIADIC:
+            return self.extremum(t, BUILTIN_FUNCTIONS[name], args)
         wanted = (1, 2) if name == "log" and entry.kind == "bfunc" else (1,)
         if len(args) not in wanted:
             self.fail(f"{t.raw} takes {' or '.join(map(str, wanted))} argument(s), not {len(args)}", t.pos)
@@ -224,6 +238,19 @@ class NameRules(ParserCore):
         else:
             func = entry.obj
         return self.alg.elementwise(func, args[0], t.pos)
+
+    def extremum(self, t: Token, function, args: list):
+        """max(a, b, ...), min(...): of scalars, or entry-wise of one matrix and scalars (max(0, Z2))."""
+        if len(args) < 2:
+            self.fail(f"{t.raw} takes two or more arguments", t.pos)
+        matrices = [a for a in args if isinstance(a, Mat) and not self.alg.known_scalar(a)]
+        if len(matrices) > 1:
+            self.fail(f"{t.raw} of two matrices: write it for one entry", t.pos)
+        if not matrices:
+            return self.alg.apply(lambda _: function(*[self.alg.scalar(a, t.pos) for a in args]), None, t.pos)
+        others = [None if a is matrices[0] else self.alg.scalar(a, t.pos) for a in args]
+        return self.alg.elementwise(lambda entry: function(*[entry if o is None else o for o in others]),
+                                    matrices[0], t.pos)
 
     def matrix_function(self, t: Token, kind: str):
         if not self.at("("):

@@ -62,7 +62,7 @@ import sympy as sp
 from ..limits import MAX_SCI_EXPONENT, Limits
 from .core import CLOSERS
 from .indices import IndexRules
-from .lexer import FRAC, ONES, SQRT, ParseError, Token, check_characters
+from .lexer import FRAC, ONES, RELATIONS, SQRT, ParseError, Token, check_characters
 from .names import NameRef, NameRules
 from .values import ONE, Ambi, EntryContext, Mat, Shapes, Var
 from .vocab import Vocabulary
@@ -172,6 +172,8 @@ class _Parser(NameRules, IndexRules):
                 self.fail(f"unmatched '{t.raw}'")
             if self.at("="):
                 self.fail("an answer is an expression, not an equation: '=' is not allowed here")
+            if t.text in RELATIONS:
+                self.fail(f"a comparison '{t.raw}' belongs inside an indicator: [a {t.raw} b]")
             self.fail(f"unexpected {self.describe(t)}")
         if isinstance(value, Ambi):
             value = value.coeff
@@ -291,6 +293,9 @@ class _Parser(NameRules, IndexRules):
                     exp = self.expr()
                     self.expect_close(opener)
                     value = self.alg.hadamard_power(self.concrete(value), exp, t.pos)
+                elif self.at("∘"):  # h^∘2, h.^2
+                    self.advance()
+                    value = self.alg.hadamard_power(self.concrete(value), self.exponent(), t.pos)
                 else:
                     value = self.alg.power(self.concrete(value), self.exponent(), t.pos)
             elif self.at("sup"):
@@ -386,10 +391,18 @@ class _Parser(NameRules, IndexRules):
             if self.tok.kind == "op" and self.tok.raw == CLOSERS.get(opener.raw, ")"):
                 self.fail("empty brackets")
             value = self.expr()
+            if self.tok.kind == "op" and self.tok.text in RELATIONS:
+                value = self.indicator_of(opener, value)
             self.expect_close(opener)
         finally:
             self.depth -= 1
         return self.label(value, opener.pos)
+
+    def indicator_of(self, opener: Token, left):
+        """`[a > b]` (also `1[...]`, `\\mathbb{1}[...]`, `\\mathbf{1}\\{...\\}`): 1 where it holds, else 0."""
+        relation = self.advance()
+        right = self.expr()
+        return self.alg.indicator(RELATIONS[relation.text], left, right, relation.pos)
 
     def absolute(self):
         opener = self.advance()

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import sympy as sp
 
 from ..limits import Limits
+from ..problem.spec import Iverson
 from .lexer import ParseError
 
 ONE = sp.Integer(1)
@@ -435,6 +436,18 @@ class Algebra:
         if isinstance(arg, Mat) and not self.known_scalar(arg):
             return Elementwise(arg.rows, arg.cols, func, arg)
         return self.apply(func, self.scalar(arg, pos), pos)
+
+    def indicator(self, relation: str, left, right, pos):
+        """[left relation right]: a scalar, or entry-wise for a matrix compared with a scalar (or two matrices)."""
+        compare = {">": sp.Gt, "<": sp.Lt, ">=": sp.Ge, "<=": sp.Le, "==": sp.Eq, "!=": sp.Ne}[relation]
+        if isinstance(left, Mat) and not self.known_scalar(left) and isinstance(right, Mat) \
+                and not self.known_scalar(right):
+            left, right = self.add([left, self.neg(right, pos)], [pos, pos]), sp.S.Zero
+        if isinstance(right, Mat) and not self.known_scalar(right):  # 0 < Z: Z > 0
+            left, right = right, left
+            compare = {sp.Gt: sp.Lt, sp.Lt: sp.Gt, sp.Ge: sp.Le, sp.Le: sp.Ge}.get(compare, compare)
+        bound = self.scalar(right, pos)
+        return self.elementwise(lambda entry: Iverson(compare(entry, bound)), left, pos)
 
     def hadamard_power(self, base, exp, pos):
         exp = self.scalar(exp, pos, "an exponent")

@@ -30,8 +30,11 @@ BUILTIN_FUNCTIONS: dict[str, Callable] = {
     "tanh": sp.tanh, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "asin": sp.asin, "acos": sp.acos,
     "atan": sp.atan, "acot": sp.acot, "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
     "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arccot": sp.acot, "arcsinh": sp.asinh,
-    "arccosh": sp.acosh, "arctanh": sp.atanh, "sigmoid": _sigmoid,
+    "arccosh": sp.acosh, "arctanh": sp.atanh, "sigmoid": _sigmoid, "sign": sp.sign, "sgn": sp.sign,
+    "erf": sp.erf, "relu": lambda x: sp.Max(0, x), "max": sp.Max, "min": sp.Min,
 }
+#: built-ins that take two or more arguments
+VARIADIC = frozenset({"max", "min"})
 # Entry kinds of the scalar functions a name can apply (spec functions, their derivatives,
 # built-ins), in the order a name that is several of them is tried.
 SCALAR_FUNCTION_KINDS = ("func", "dfunc", "bfunc")
@@ -101,6 +104,7 @@ class Vocabulary:
     depends: Mapping = field(default_factory=dict)  # tensor -> tensors its definition reads
     prefer: frozenset = frozenset()  # bases of the part (tie-break between equally named tensors)
     assume: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
+    bodies: Mapping = field(default_factory=dict)  # a spec function with a body -> its Lambda (for f')
     hint: str = ""
     index_hint: str = ""
     spec_id: str | None = None
@@ -277,4 +281,5 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
         indices={s.name: s for s in spec.index_range}, index_range=dict(spec.index_range),
         shapes=dict(spec.shapes), depends=depends, prefer=prefer, hint=hint, index_hint=index_hint,
         spec_id=spec.id, reserved=frozenset(reserved), builtin_words=_builtin_words(surfaces, merged),
+        bodies={func: info.body for func, info in spec.functions.items() if info.body is not None},
         longest=max(map(len, surfaces)))

@@ -85,14 +85,46 @@ class SpecNames:
         return out
 
 
+class Verbatim(sp.Symbol):
+    """A symbol that prints as the text it was made with: a printed matrix inside an entry-wise body."""
+
+    def _printed(self, printer: Any) -> str:
+        return self.name
+
+    _derive_tex = _derive_text = _derive_ascii = _printed
+    _derive_matrix_tex = _derive_matrix_text = _printed
+
+
 class LatexNames(SpecNames):
+    """LaTeX: the spec's LaTeX names; [c] as 𝟙[c]."""
+
     def display(self, name: Any, default: str) -> str:
         return name.latex
 
+    def _print_Iverson(self, expr: Any, exp: Any = None) -> str:
+        return rf"\mathbb{{1}}\left[{self._print(expr.condition)}\right]"  # type: ignore[attr-defined]
+
+    def _print_Heaviside(self, expr: Any, exp: Any = None) -> str:
+        return rf"\mathbb{{1}}\left[{self._print(sp.Gt(expr.args[0], 0))}\right]"  # type: ignore[attr-defined]
+
 
 class TextNames(SpecNames):
+    """Text: the spec's text names; [c] as an Iverson bracket; max, min, sign in lower case."""
+
     def display(self, name: Any, default: str) -> str:
         return name.text
+
+    def _print_Iverson(self, expr: Any) -> str:
+        return f"[{self._print(expr.condition)}]"  # type: ignore[attr-defined]
+
+    def _print_Heaviside(self, expr: Any) -> str:
+        return f"[{self._print(sp.Gt(expr.args[0], 0))}]"  # type: ignore[attr-defined]
+
+    def _print_Max(self, expr: Any) -> str:
+        return f"max({', '.join(self._print(a) for a in expr.args)})"  # type: ignore[attr-defined]
+
+    def _print_Min(self, expr: Any) -> str:
+        return f"min({', '.join(self._print(a) for a in expr.args)})"  # type: ignore[attr-defined]
 
 
 class AsciiNames(SpecNames):

@@ -6,11 +6,12 @@ their spec names (`W_2`, `Ψ`, `W2`), vectors are columns.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.function import UndefinedFunction
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from ..problem.spec import Spec
-from .base import AsciiNames, LatexNames, TextNames
+from .base import AsciiNames, LatexNames, TextNames, Verbatim
 
 
 def _elementwise_head(expr):
@@ -18,6 +19,22 @@ def _elementwise_head(expr):
     func = expr.function
     body = func.expr if isinstance(func, sp.Lambda) else func
     return body.func if isinstance(body, sp.Function) else func
+
+
+def _named_application(expr, spec) -> bool:
+    """Is the entry-wise function a named one applied to the entry (φ(z), not [z > 0] or sign(z))?"""
+    func = expr.function
+    if not isinstance(func, sp.Lambda):
+        return True
+    (z,), body = func.variables, func.expr
+    return isinstance(body, sp.Function) and body.args == (z,) and \
+        (body.func in spec.names or isinstance(body.func, UndefinedFunction))
+
+
+def _body_at(expr, printed: str):
+    """The entry-wise body with its variable replaced by the printed matrix: [Z_2 > 0], sign(W)."""
+    (z,), body = expr.function.variables, expr.function.expr
+    return body.xreplace({z: Verbatim(printed, real=True)})
 
 
 class MatrixTexPrinter(LatexNames, LatexPrinter):
@@ -47,8 +64,13 @@ class MatrixTexPrinter(LatexNames, LatexPrinter):
         return r" \odot ".join(self.parenthesize(a, 50) for a in expr.args)
 
     def _print_ElementwiseApplyFunction(self, expr):
+        if not _named_application(expr, self.spec):
+            return self._print(_body_at(expr, self._print(expr.expr)))
         head = _elementwise_head(expr)
         return rf"{self._name(head, self._print(head))}\left({self._print(expr.expr)}\right)"
+
+    def _print_HadamardPower(self, expr):
+        return rf"{self.parenthesize(expr.base, 60)}^{{\circ {self._print(expr.exp)}}}"
 
 
 class MatrixTextPrinter(TextNames, StrPrinter):
@@ -76,9 +98,13 @@ class MatrixTextPrinter(TextNames, StrPrinter):
     def _print_HadamardProduct(self, expr):
         return self.hadamard.join(self.parenthesize(a, 50) for a in expr.args)
 
+    def _factor(self, a) -> str:
+        """A factor of a matrix product; an element-wise power in brackets: (σ^∘2) 1, not σ^∘2 1."""
+        return f"({self._print(a)})" if isinstance(a, sp.HadamardPower) else self.parenthesize(a, 50)
+
     def _print_MatMul(self, expr):
         coeff, matrices = expr.as_coeff_matrices()
-        body = " ".join(self.parenthesize(a, 50) for a in matrices)
+        body = " ".join(self._factor(a) for a in matrices)
         if coeff == 1:
             return body
         if coeff == -1:
@@ -90,14 +116,22 @@ class MatrixTextPrinter(TextNames, StrPrinter):
     coefficient_separator = ""
 
     def _print_ElementwiseApplyFunction(self, expr):
+        if not _named_application(expr, self.spec):
+            return self._print(_body_at(expr, self._print(expr.expr)))
         head = _elementwise_head(expr)
         return f"{self._name(head, str(head))}({self._print(expr.expr)})"
+
+    hadamard_power = "^∘"
+
+    def _print_HadamardPower(self, expr):
+        return f"{self.parenthesize(expr.base, 60)}{self.hadamard_power}{self.parenthesize(expr.exp, 60)}"
 
 
 class MatrixAsciiPrinter(AsciiNames, MatrixTextPrinter):
     """Matrix forms in the checker's ASCII syntax: `A2^T (Psi - Delta)/N`, `.*` for ⊙, `2 lambda W1`."""
 
     hadamard = " .* "
+    hadamard_power = ".^"
     coefficient_separator = " "
 
 

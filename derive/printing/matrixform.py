@@ -33,11 +33,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import sympy as sp
+from sympy.core.relational import Relational
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..errors import DerivationError
+from ..problem.spec import Iverson
 
 Piece = Any  # a sympy MatrixExpr, or a plain scalar sympy Expr
 
@@ -171,10 +173,20 @@ class _Converter:
             return self._sum(e, x, y)
         if isinstance(e, sp.Pow) and not _has_entry(e.exp):
             return sp.HadamardPower(self._as_matrix(self.conv(e.base, x, y)), e.exp)
+        if isinstance(e, Iverson) and isinstance(e.condition, Relational):
+            return self._indicator(e.condition, x, y)
         if isinstance(e, sp.Function) and len(e.args) == 1:
             inner, z = self._as_matrix(self.conv(e.args[0], x, y)), sp.Dummy("z")
             return ElementwiseApplyFunction(sp.Lambda(z, e.func(z)), inner)
         raise DerivationError(f"no matrix form known for the term {e}")
+
+    def _indicator(self, relation: Relational, x: sp.Symbol | None, y: sp.Symbol | None) -> Piece:
+        """[a > c] entry-wise: the indicator matrix 1[A > c] (a − b against 0 when both sides hold entries)."""
+        lhs, rhs = relation.lhs, relation.rhs
+        if _has_entry(rhs):
+            lhs, rhs = lhs - rhs, sp.S.Zero
+        inner, z = self._as_matrix(self.conv(lhs, x, y)), sp.Dummy("z", real=True)
+        return ElementwiseApplyFunction(sp.Lambda(z, Iverson(relation.func(z, rhs))), inner)
 
     def _as_matrix(self, p: Piece) -> sp.MatrixExpr:
         return p if isinstance(p, sp.MatrixExpr) else p * sp.OneMatrix(1, 1)

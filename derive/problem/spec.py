@@ -38,6 +38,42 @@ class D(sp.Function):
         return tuple(self.args[2]) if len(self.args) == 3 else ()
 
 
+class Iverson(sp.Function):
+    """The Iverson bracket [condition]: 1 where the condition holds, 0 where it does not.
+
+    What the derivative of a kink is written with: ∂ max(0, z)/∂z = [z > 0],
+    printed `[z > 0]` or `\\mathbb{1}[z > 0]`. Its own derivative is 0 away from
+    the jump; the jump (where the two sides of the condition are equal) is a
+    domain condition of any answer that holds one.
+    """
+
+    nargs = 1
+    is_commutative = True
+    is_real = True
+    is_integer = True
+    is_nonnegative = True
+
+    @classmethod
+    def eval(cls, condition):
+        if condition is sp.true:
+            return sp.S.One
+        if condition is sp.false:
+            return sp.S.Zero
+        return None
+
+    @property
+    def condition(self) -> sp.Basic:
+        return self.args[0]
+
+    def _eval_power(self, exponent):
+        if exponent.is_positive:  # [c]² = [c]
+            return self
+        return None
+
+    def _eval_derivative(self, symbol):
+        return sp.S.Zero  # away from the jump
+
+
 def pending(expr: sp.Expr, wrt: sp.Expr, fixed=()) -> D:
     """∂expr/∂wrt holding the bases in `fixed` constant (one representation each)."""
     return D(expr, wrt, sp.Tuple(*fixed)) if fixed else D(expr, wrt)
