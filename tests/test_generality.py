@@ -50,3 +50,107 @@ def test_two_generic_functions_never_share_a_stand_in(tmp_path):
 def test_other_wrong_chain_rules_are_refused(tmp_path, answer):
     course(tmp_path, two_generics=TWO_GENERICS)
     assert check("two-generics", answer).verdict == "not_equivalent"
+
+
+# -- non-smooth functions: ReLU, |w|, the hinge, a function by cases ---------------------------------------
+RELU_NET = '''
+from sympy import Max, Sum
+from derive.spec import D, Spec, Iverson
+
+SPEC = Spec(id="relu-net", title="A ReLU layer", source="test", statement="J = sum_nj relu(Z2_nj) v_j.")
+N = SPEC.dim("N")
+d = SPEC.dim("d")
+h = SPEC.dim("h")
+(n,) = SPEC.indices("n", range=N)
+(l,) = SPEC.indices("l", range=d)
+(j,) = SPEC.indices("j", range=h)
+relu = SPEC.function("relu", lambda a: Max(0, a), text="relu", aliases=("relu",))
+X = SPEC.tensor("X", N, d)
+W1 = SPEC.tensor("W1", d, h, latex="W_1")
+Z2 = SPEC.tensor("Z2", N, h, latex="Z_2")
+A2 = SPEC.tensor("A2", N, h, latex="A_2")
+v = SPEC.tensor("v", h)
+J = SPEC.scalar("J")
+SPEC.define(Z2[n, j], Sum(X[n, l] * W1[l, j], (l, 1, d)))
+SPEC.define(A2[n, j], relu(Z2[n, j]))
+SPEC.define(J, Sum(A2[n, j] * v[j], (n, 1, N), (j, 1, h)))
+SPEC.part("dZ2", "Find dJ/dZ2.", target=D(J, Z2[n, j]), reference=v[j] * Iverson(Z2[n, j] > 0),
+          free=(n, j), matrix=True)
+SPEC.part("dW1", "Find dJ/dW1.", target=D(J, W1[l, j]),
+          reference=Sum(X[n, l] * v[j] * Iverson(Z2[n, j] > 0), (n, 1, N)), free=(l, j), matrix=True)
+'''
+LASSO = '''
+from sympy import Abs, Rational, Sum, sign
+from derive.spec import D, Spec
+
+SPEC = Spec(id="lasso-t", title="Least squares with an L1 penalty", source="test", statement="lasso")
+N = SPEC.dim("N")
+d = SPEC.dim("d")
+(n,) = SPEC.indices("n", range=N)
+l, k = SPEC.indices("l k", range=d)
+X = SPEC.tensor("X", N, d)
+w = SPEC.tensor("w", d)
+y = SPEC.tensor("y", N)
+yhat = SPEC.tensor("yhat", N, latex=r"\\hat{y}", text="ŷ", aliases=("yhat",))
+lam = SPEC.scalar("lambda", latex=r"\\lambda", text="λ", sample="positive")
+J = SPEC.scalar("J")
+SPEC.define(yhat[n], Sum(X[n, k] * w[k], (k, 1, d)))
+SPEC.define(J, Rational(1, 2) / N * Sum((yhat[n] - y[n]) ** 2, (n, 1, N)) + lam * Sum(Abs(w[k]), (k, 1, d)))
+SPEC.part("dw", "Find dJ/dw.", target=D(J, w[l]), free=(l,), matrix=True,
+          reference=Sum(X[n, l] * (yhat[n] - y[n]), (n, 1, N)) / N + lam * sign(w[l]),
+          mistakes=[(Sum(X[n, l] * (yhat[n] - y[n]), (n, 1, N)) / N + lam * w[l],
+                     "the L1 penalty differentiated as L2")])
+'''
+HUBER = '''
+from sympy import Abs, Piecewise, Rational
+from derive.spec import D, Spec
+
+SPEC = Spec(id="huber-t", title="The Huber loss", source="test", statement="huber")
+r = SPEC.scalar("r")
+L = SPEC.scalar("L")
+SPEC.define(L, Piecewise((r ** 2 / 2, Abs(r) <= 1), (Abs(r) - Rational(1, 2), True)))
+SPEC.part("dr", "Find dL/dr.", target=D(L, r), reference=Piecewise((r, Abs(r) <= 1), (r / Abs(r), True)))
+'''
+
+
+def test_a_relu_layer_derives_prints_and_checks_without_class_names(tmp_path):
+    from derive.authoring import validate_problem
+    from derive.documents.report import derive_report
+
+    course(tmp_path, relu_net=RELU_NET)
+    assert validate_problem("relu-net").ok
+    report = derive_report("relu-net")
+    dz2, dw1 = report["parts"]
+    assert dz2["answer"]["index_text"] == "v_j·[Z2_nj > 0]"
+    assert dz2["answer"]["matrix_text"] == "[Z2 > 0] diag(v)"
+    assert r"\mathbb{1}\left[Z_{2,nj} > 0\right]" in dz2["answer"]["index_latex"]
+    assert [c["text"] for c in dz2["domain"]] == ["Z2_nj"]  # undefined on the kink
+    for text in (dz2["answer"]["index_ascii"], dz2["answer"]["index_latex"], dz2["answer"]["matrix_ascii"],
+                 "relu'(Z2_nj)*v_j", "v_j*1[Z2_nj > 0]", r"v_j \mathbf{1}\{Z_{2,nj} > 0\}"):
+        assert check("relu-net/dZ2", text).verdict == "equivalent", text
+    assert check("relu-net/dZ2", "v_j").verdict == "not_equivalent"
+    assert check("relu-net/dZ2", "v_j*[Z2_nj < 0]").verdict == "not_equivalent"
+    for part in (dz2, dw1):
+        assert "Iverson" not in str(part) and "Elementwise" not in str(part) and "Heaviside" not in str(part)
+    assert check("relu-net/dW1", dw1["answer"]["matrix_ascii"]).verdict == "equivalent"
+
+
+def test_an_l1_penalty_gives_sign_and_a_kink(tmp_path):
+    from derive.documents.report import derive_report
+
+    course(tmp_path, lasso=LASSO)
+    (part,) = derive_report("lasso-t")["parts"]
+    assert "sign(w_l)" in part["answer"]["index_text"] and [c["text"] for c in part["domain"]] == ["w_l"]
+    assert check("lasso-t", "X^T (yhat - y)/N + lambda sign(w)").verdict == "equivalent"
+    wrong = check("lasso-t", "X^T (yhat - y)/N + lambda w")
+    assert wrong.verdict == "not_equivalent" and "the L1 penalty differentiated as L2" in wrong.diagnosis
+
+
+def test_a_function_by_cases_is_differentiated_case_by_case(tmp_path):
+    from derive.authoring import validate_problem
+    from derive.documents.report import derive_report
+
+    course(tmp_path, huber=HUBER)
+    assert validate_problem("huber-t").ok
+    (part,) = derive_report("huber-t")["parts"]
+    assert part["answer"]["index_text"] == "{r if |r| <= 1; sign(r) otherwise}"

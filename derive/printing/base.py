@@ -120,6 +120,16 @@ class TextNames(SpecNames):
     def _print_Heaviside(self, expr: Any) -> str:
         return f"[{self._print(sp.Gt(expr.args[0], 0))}]"  # type: ignore[attr-defined]
 
+    def _print_Abs(self, expr: Any) -> str:
+        return f"|{self._print(expr.args[0])}|"  # type: ignore[attr-defined]
+
+    def _print_Piecewise(self, expr: Any) -> str:
+        cases = [f"{self._print(e)} if {self._print(c)}" for e, c in expr.args[:-1]]  # type: ignore[attr-defined]
+        last, condition = expr.args[-1]
+        cases.append(f"{self._print(last)}" + (" otherwise" if condition is sp.true  # type: ignore[attr-defined]
+                                               else f" if {self._print(condition)}"))  # type: ignore[attr-defined]
+        return "{" + "; ".join(cases) + "}"
+
     def _print_Max(self, expr: Any) -> str:
         return f"max({', '.join(self._print(a) for a in expr.args)})"  # type: ignore[attr-defined]
 
