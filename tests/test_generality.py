@@ -154,3 +154,90 @@ def test_a_function_by_cases_is_differentiated_case_by_case(tmp_path):
     assert validate_problem("huber-t").ok
     (part,) = derive_report("huber-t")["parts"]
     assert part["answer"]["index_text"] == "{r if |r| <= 1; sign(r) otherwise}"
+
+
+# -- index arithmetic and index ranges ---------------------------------------------------------------------
+CONV = '''
+from sympy import Max, Min, Sum
+from derive.spec import D, Spec
+
+SPEC = Spec(id="conv-t", title="A valid 1-D convolution", source="test", statement="y_i = sum_k w_k x_{i+k-1} + b")
+N = SPEC.dim("N")
+K = SPEC.dim("K")
+M = SPEC.dim("M", value=N - K + 1)
+(j,) = SPEC.indices("j", range=N)
+k, m = SPEC.indices("k m", range=K)
+(i,) = SPEC.indices("i", range=M)
+x = SPEC.tensor("x", N)
+w = SPEC.tensor("w", K)
+g = SPEC.tensor("g", M)
+b = SPEC.scalar("b")
+y = SPEC.tensor("y", M)
+L = SPEC.scalar("L")
+SPEC.define(y[i], Sum(w[m] * x[i + m - 1], (m, 1, K)) + b)
+SPEC.define(L, Sum(g[i] * y[i], (i, 1, M)))
+SPEC.part("dw", "Find dL/dw_k.", target=D(L, w[k]), reference=Sum(g[i] * x[i + k - 1], (i, 1, M)), free=(k,))
+SPEC.part("dx", "Find dL/dx_j.", target=D(L, x[j]),
+          reference=Sum(g[j - m + 1] * w[m], (m, Max(1, j - M + 1), Min(K, j))), free=(j,))
+'''
+CROP = '''
+from sympy import Sum
+from derive.spec import D, Spec, Iverson
+
+SPEC = Spec(id="crop-t", title="A crop", source="test", statement="y_i = x_i for i = 1..M, M < N")
+N = SPEC.dim("N")
+M = SPEC.dim("M")
+(j,) = SPEC.indices("j", range=N)
+(i,) = SPEC.indices("i", range=M)
+x = SPEC.tensor("x", N)
+g = SPEC.tensor("g", M)
+y = SPEC.tensor("y", M)
+L = SPEC.scalar("L")
+SPEC.define(y[i], x[i])
+SPEC.define(L, Sum(g[i] * y[i], (i, 1, M)))
+SPEC.part("dx", "Find dL/dx_j.", target=D(L, x[j]), reference=g[j] * Iverson(j <= M), free=(j,))
+'''
+
+
+def test_the_kronecker_collapse_keeps_the_range_of_a_crop(tmp_path):
+    """Σ_i g_i δ_ij over i = 1..M is g_j only for j ≤ M: it used to answer g_j for every j (unsound)."""
+    from derive.authoring import validate_problem
+    from derive.documents.report import derive_report
+
+    course(tmp_path, crop=CROP)
+    (part,) = derive_report("crop-t")["parts"]
+    assert part["answer"]["index_text"] == "g_j·[j <= M]" and part["domain"] == []
+    assert validate_problem("crop-t").ok
+    assert check("crop-t", "g_j [j <= M]").verdict == "equivalent"
+    assert check("crop-t", "g_j").verdict != "equivalent"  # out of range for j > M: never accepted
+
+
+def test_a_convolution_collapses_shifted_deltas_into_a_correlation(tmp_path):
+    from derive.authoring import validate_problem
+    from derive.documents.report import derive_report
+
+    course(tmp_path, conv=CONV)
+    assert validate_problem("conv-t").ok
+    dw, dx = derive_report("conv-t")["parts"]
+    assert "δ" not in dx["answer"]["index_text"] and "Σ_{" in dx["answer"]["index_text"]
+    assert "max(" in dx["answer"]["index_text"] and "min(" in dx["answer"]["index_text"]
+    for answer in ("sum_{m=max(1,j-M+1)}^{min(K,j)} g_{j-m+1} w_m", dx["answer"]["index_ascii"],
+                   r"\sum_{m=\max(1,j-M+1)}^{\min(K,j)} g_{j-m+1} w_{m}", dx["answer"]["index_latex"]):
+        assert check("conv-t/dx", answer).verdict == "equivalent", answer
+    assert check("conv-t/dw", "sum_i g_i x_{i+k-1}").verdict == "equivalent"
+    assert check("conv-t/dw", "sum_i g_i x_{i+k}").verdict == "not_equivalent"
+    # summed over every m, g_{j-m+1} runs out of range at the ends: refused, not called equal
+    assert check("conv-t/dx", "sum_{m=1}^{min(K,j)} g_{j-m+1} w_m").verdict == "not_equivalent"
+
+
+def test_a_dimension_defined_by_others_is_sampled_consistently(tmp_path):
+    import random
+
+    from derive.problem.sampling import spec_point
+
+    course(tmp_path, conv=CONV)
+    spec = library.load("conv-t")
+    dims = {str(d): d for d in spec.names if str(d) in ("N", "K", "M")}
+    for seed in range(20):
+        point = spec_point(spec, (), random.Random(seed), tie=False)
+        assert point.sizes[dims["M"]] == point.sizes[dims["N"]] - point.sizes[dims["K"]] + 1 >= 1

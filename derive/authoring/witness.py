@@ -66,8 +66,9 @@ class Witness:
     def _expand_sums(self, expr: sp.Expr) -> sp.Expr:
         if isinstance(expr, sp.Sum):
             terms = [expr.function]
-            for var, lo, hi in expr.limits:
-                terms = [t.xreplace({var: v}) for t in terms for v in range(int(lo), int(hi) + 1)]
+            for var, lo, hi in expr.limits:  # limits may hold free indices: Σ_{k=max(1, j−M+1)}^{min(K, j)}
+                lo, hi = (int(b.xreplace(self.point.indices)) for b in (lo, hi))
+                terms = [t.xreplace({var: v}) for t in terms for v in range(lo, hi + 1)]
             return sp.Add(*[self._expand_sums(t) for t in terms])
         if expr.args and not isinstance(expr, (sp.Indexed, sp.IndexedBase)):
             return expr.func(*[self._expand_sums(a) for a in expr.args])

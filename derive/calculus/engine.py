@@ -21,7 +21,7 @@ from . import fold, lemmas
 from .expand import instantiate
 from .indices import PREFERRED, fresh_index, freshen_bound, names_in, rename_bound_nicely
 from .rules import RULES, Rule, rule_for
-from .sums import collapse_kronecker, pull_constants
+from .sums import collapse_kronecker, indicators_into_limits, pull_constants
 from .tidy import domain_conditions, tidy
 
 
@@ -204,7 +204,9 @@ def _expand_pass(expr: sp.Expr, ctx: Context) -> sp.Expr:
 def _stages(ctx: Context, assumptions: list):
     spec = ctx.spec
     return (
-        ("Kronecker collapse", "Σ_k δ_jk f_k = f_j", collapse_kronecker),
+        ("Kronecker collapse", "Σ_k δ_jk f_k = f_j", lambda e: collapse_kronecker(e, _ranges(spec), spec.dim_values)),
+        ("bounds into the sum's limits", "Σ_k [a ≤ k ≤ b] f_k = Σ_{k=max(1,a)}^{min(n,b)} f_k",
+         lambda e: indicators_into_limits(e, spec.dim_values)),
         ("exponential of a sum", "e^(a+b) = e^a e^b", fold.exp_of_sum),
         ("constant factors out of sums", "Σ_k c f_k = c Σ_k f_k", pull_constants),
         ("fold back into the definitions", "e^(x_i) / Σ_k e^(x_k) = σ_i",
@@ -219,6 +221,11 @@ def _stages(ctx: Context, assumptions: list):
          lambda e: fold.fold_function_definitions(e, spec)),
         ("simplify", "cancel, factor, and collect", lambda e: tidy(e, spec)),
     )
+
+
+def _ranges(spec: Spec) -> dict:
+    """Each index letter of the problem runs over 1..its dimension."""
+    return {index: (sp.S.One, dim) for index, dim in spec.index_range.items()}
 
 
 def _preferred(spec: Spec) -> dict:

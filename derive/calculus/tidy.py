@@ -96,7 +96,9 @@ def kinks(expr: sp.Expr) -> list[sp.Expr]:
             conditions = [node.condition] if isinstance(node, Iverson) else [c for _, c in node.args]
             for condition in conditions:
                 for relation in sp.preorder_traversal(condition):
-                    if isinstance(relation, sp.core.relational.Relational):
+                    # a condition between indices ([j ≤ M]) is no jump: indices take integer values only
+                    if isinstance(relation, sp.core.relational.Relational) and \
+                            not (relation.lhs - relation.rhs).is_integer:
                         found.append(relation.lhs - relation.rhs)
     return found
 

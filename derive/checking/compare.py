@@ -30,8 +30,9 @@ def _ties(spec, free) -> tuple[bool, ...]:
 def spec_points(spec, free, seed, count=POINTS, relax=frozenset(), deadline=None) -> list[Point]:
     rng = random.Random(seed)
     ties = _ties(spec, free)
+    edges = (None, "high", None, "low")  # free indices at both ends of their ranges too
     return [spec_point(spec, free, rng, ties[n % len(ties)], GENERICS[n % len(GENERICS)], relax, deadline,
-                       wide=n % 3 == 2, hot=n % 2 == 1) for n in range(count)]
+                       wide=n % 3 == 2, hot=n % 2 == 1, edge=edges[n % len(edges)]) for n in range(count)]
 
 
 # -- comparison -----------------------------------------------------------------------

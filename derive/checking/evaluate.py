@@ -139,6 +139,9 @@ class Evaluator:
             return total
         if e.is_Mul:
             product = 1
+            guards = [arg for arg in e.args if isinstance(arg, Iverson)]
+            if any(self._eval(guard, bound) == 0 for guard in guards):
+                return 0  # [j <= M] g_j is 0 where j > M, though g_j has no value there (Iverson's convention)
             for arg in e.args:
                 factor = self._eval(arg, bound)
                 product = product * factor if _is_exact(product) and _is_exact(factor) else \

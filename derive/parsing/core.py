@@ -31,6 +31,9 @@ class ParserCore:
         self.depth = 0
         self.abs_depth = 0
         self.bound: list[tuple[str, sp.Symbol]] = []
+        # entries whose index runs over another range (g_j, j over N, g over M): allowed only where an
+        # indicator [j <= M] in the answer guards them; (message, position, index, dimension)
+        self.range_clashes: list[tuple[str, int, sp.Symbol, sp.Symbol]] = []
         self.alg = Algebra(limits, text, Shapes())
 
     # -- tokens ------------------------------------------------------------------------
@@ -85,6 +88,9 @@ class ParserCore:
         raise NotImplementedError
 
     def exponent(self) -> Any:
+        raise NotImplementedError
+
+    def primary(self) -> Any:
         raise NotImplementedError
 
     def starts_factor(self, t: Token, implicit_only: bool) -> bool:

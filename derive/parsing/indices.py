@@ -18,6 +18,13 @@ from .lexer import Token
 from .names import NameRef
 from .values import ONE, Ambi, EntryContext, Mat, Var
 
+ARITHMETIC = {"+", "-", "*", "(", ")"}
+
+
+def _plain(bound: sp.Expr) -> bool:
+    """A bound that is one number or one dimension (not a max/min or a sum of them: a sub-range)."""
+    return isinstance(bound, (sp.Integer, sp.Symbol))
+
 
 class IndexRules(ParserCore):
     """Parser methods for indices and sums (mixed into `parser._Parser`)."""
@@ -69,23 +76,87 @@ class IndexRules(ParserCore):
                 self.fail("expected an index after '_'")
             opener = self.advance()
         closer = CLOSERS.get(opener.raw, ")")
-        items: list[tuple[Any, int]] = []
-        while not (self.tok.kind == "op" and self.tok.raw == closer):
+        groups: list[list[Token]] = [[]]
+        depth = 0
+        while depth or not (self.tok.kind == "op" and self.tok.raw == closer):
             t = self.advance()
-            if t.kind in ("sub", "word", "unknown", "num"):
-                items.extend(self.split_index(t))
-            elif self.at(",", t):
-                continue
-            elif self.at("=", t):
-                items.append(("=", t.pos))
-            elif t.kind == "end":
+            if t.kind == "end":
                 self.fail(f"missing '{closer}' to close '{opener.raw}' from column {opener.pos}", t.pos)
-            else:
-                self.fail(f"unexpected {self.describe(t)} in indices", t.pos)
+            if self.at(",", t) and not depth:
+                groups.append([])
+                continue
+            depth += 1 if self.at("(", t) else -1 if self.at(")", t) else 0
+            groups[-1].append(t)
         self.advance()
+        items: list[tuple[Any, int]] = []
+        for group in groups:
+            if any(t.kind == "op" and t.text in ARITHMETIC for t in group):
+                items.append((self.index_arithmetic(group), group[0].pos))
+                continue
+            for t in group:
+                if t.kind in ("sub", "word", "unknown", "num"):
+                    items.extend(self.split_index(t))
+                elif self.at("=", t):
+                    items.append(("=", t.pos))
+                else:
+                    self.fail(f"unexpected {self.describe(t)} in indices", t.pos)
         if not items:
             self.fail("empty indices", opener.pos)
         return items
+
+    def index_arithmetic(self, tokens: list[Token]) -> sp.Expr:
+        """An affine index such as `i+k-1`, `2i`, `i+2(k-1)`, `j-k+1`: integers and index letters."""
+        at = 0
+
+        def peek() -> Token | None:
+            return tokens[at] if at < len(tokens) else None
+
+        def expression() -> sp.Expr:
+            nonlocal at
+            total = term()
+            while (t := peek()) is not None and self.at("+", t) or (t is not None and self.at("-", t)):
+                at += 1
+                total = total + term() if t.text == "+" else total - term()
+            return total
+
+        def term() -> sp.Expr:
+            nonlocal at
+            t = peek()
+            if t is not None and self.at("-", t):
+                at += 1
+                return -term()
+            value = factor()
+            while (t := peek()) is not None and (self.at("*", t) or t.kind in ("num", "word", "unknown", "sub")
+                                                 or self.at("(", t)):
+                at += self.at("*", t)
+                value = value * factor()
+            return value
+
+        def factor() -> sp.Expr:
+            nonlocal at
+            t = peek()
+            if t is None:
+                self.fail("an index expression ends too early", tokens[-1].pos)
+            at += 1
+            if self.at("(", t):
+                inner = expression()
+                closing = peek()
+                if closing is None or not self.at(")", closing):
+                    self.fail("missing ')' in an index expression", t.pos)
+                at += 1
+                return inner
+            if t.kind in ("sub", "word", "unknown", "num"):
+                return sp.Mul(*[self.index_symbol(x, p) for x, p in self.split_index(t)])
+            self.fail(f"unexpected {self.describe(t)} in an index expression", t.pos)
+
+        value = expression()
+        if at < len(tokens):
+            self.fail(f"unexpected {self.describe(tokens[at])} in an index expression", tokens[at].pos)
+        value = sp.expand(value)
+        if not value.is_polynomial() or sp.Poly(value, *value.free_symbols).total_degree() > 1 \
+                if value.free_symbols else False:
+            self.fail("index arithmetic is affine (i + 2k - 1), not a product of indices", tokens[0].pos)
+        return value
 
     def split_index(self, t: Token) -> list[tuple[Any, int]]:
         raw = t.raw if t.kind != "num" else t.text
@@ -110,6 +181,8 @@ class IndexRules(ParserCore):
         return out
 
     def index_symbol(self, item, pos: int):
+        if isinstance(item, sp.Expr):  # already an index expression (i + k − 1)
+            return item
         if isinstance(item, int):
             if item < 1:
                 self.fail("indices start at 1", pos)
@@ -136,6 +209,10 @@ class IndexRules(ParserCore):
             items = self.index_items()
         if any(x == "=" for x, _ in items):
             self.fail("unexpected '=' in indices", ref.token.pos)
+        arities = {len(self.vocab.shapes[e.obj]) for e in ref.entries}
+        if len(items) == 2 and len(items) not in arities and 1 in arities and isinstance(items[0][0], int) \
+                and isinstance(items[1][0], str) and items[1][0] != "=":
+            items = [(items[0][0] * self.index_symbol(*items[1]), items[0][1])]  # x_{2i}: one index, 2i
         idx = [self.index_symbol(x, p) for x, p in items]
         bound = {s for _, s in self.bound}
         fitting_arity = [e for e in ref.entries if len(self.vocab.shapes[e.obj]) == len(idx)]
@@ -154,8 +231,9 @@ class IndexRules(ParserCore):
         fitting = [e for e in fitting_arity if clash(e) is None]
         if not fitting:
             index, have, dim = clash(fitting_arity[0])
-            self.fail(f"the index {index} runs over 1..{have}, but this index of {ref.token.raw} "
-                      f"runs over 1..{dim}", ref.token.pos)
+            message = f"the index {index} runs over 1..{have}, but this index of {ref.token.raw} runs over 1..{dim}"
+            self.range_clashes.append((message, ref.token.pos, index, dim))
+            fitting = fitting_arity
         entry = self.choose(ref.token, fitting)
         return entry.obj[tuple(idx)]
 
@@ -305,13 +383,9 @@ class IndexRules(ParserCore):
         t = self.tok
         message = (f"a sum bound must be a dimension of the problem or an integer from "
                    f"{-self.limits.max_sum_bound} to {self.limits.max_sum_bound}")
-        if self.at("(") and t.raw == "{":
-            self.advance()
-            value = self.bound_value()
-            if not (self.tok.kind == "op" and self.tok.raw == "}"):
-                self.fail(message)
-            self.advance()
-            return value
+        if self.at("(") and t.raw == "{" or (t.kind == "word" and any(
+                e.kind == "bfunc" and e.obj in ("max", "min") for e in self.vocab.lookup(t.text))):
+            return self.bound_expression(message)
         sign = 1
         if self.at("-"):
             self.advance()
@@ -330,6 +404,18 @@ class IndexRules(ParserCore):
                 self.advance()
                 return self.free_symbol(t, t.raw)
         self.fail(message, t.pos)
+
+    def bound_expression(self, message: str) -> sp.Expr:
+        """A bound in braces or a max/min: {N - K + 1}, max(1, j - M + 1): integers, dimensions, indices."""
+        t = self.tok
+        value = self.alg.scalar(self.concrete(self.primary()), t.pos)
+        if not isinstance(value, sp.Expr) or value.is_integer is not True or any(
+                not isinstance(a, (sp.Add, sp.Mul, sp.Max, sp.Min, sp.Integer, sp.Symbol))
+                for a in sp.preorder_traversal(value)):
+            self.fail(message + ", or a max/min of sums of them", t.pos)
+        if isinstance(value, sp.Integer) and abs(value) > self.limits.max_sum_bound:
+            self.fail(message, t.pos)
+        return value
 
     def make_sums(self, body, letters, symbols, low, high, pos):
         body = self.alg.scalar(body, pos, "the body of a sum")
@@ -357,10 +443,10 @@ class IndexRules(ParserCore):
             high = slot if slot is not None else spec_range
             if high is None:
                 self.fail(f"cannot tell the range of {letter}: write its bounds, Σ_{{{letter}=1..n}}", pos)
-        elif slot is not None and high != slot:
+        elif slot is not None and high != slot and _plain(high):
             self.fail(f"the sum over {letter} runs to {high}, but {letter} indexes 1..{slot}", pos)
         low = sp.Integer(1) if low is None else low
-        if slot is not None and low != 1:
+        if slot is not None and low != 1 and _plain(low):
             self.fail(f"a sum over the index {letter} of a vector starts at 1", pos)
         if spec_range is not None and high != spec_range:
             fresh = sp.Dummy(letter, integer=True)

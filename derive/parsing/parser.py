@@ -60,6 +60,7 @@ from typing import Any
 import sympy as sp
 
 from ..limits import MAX_SCI_EXPONENT, Limits
+from ..problem.spec import Iverson
 from .core import CLOSERS
 from .indices import IndexRules
 from .lexer import FRAC, ONES, RELATIONS, SQRT, ParseError, Token, check_characters
@@ -177,7 +178,16 @@ class _Parser(NameRules, IndexRules):
             self.fail(f"unexpected {self.describe(t)}")
         if isinstance(value, Ambi):
             value = value.coeff
+        self.check_range_clashes(value)
         return value
+
+    def check_range_clashes(self, value) -> None:
+        """An entry indexed out of its range (g_j, j over N, g over M) is allowed only under an indicator
+        that bounds that index by that range ([j <= M] g_j): elsewhere it is the student's mistake."""
+        guards = value.atoms(Iverson) if isinstance(value, sp.Basic) else set()
+        for message, position, index, dim in self.range_clashes:
+            if not any({index, dim} <= guard.condition.free_symbols for guard in guards):
+                self.fail(message, position)
 
     def expr(self):
         start = self.tok.pos

@@ -114,8 +114,10 @@ def sample(kind: str, shape: tuple, rng: random.Random, wide: bool = False) -> d
     return {e: _rational(rng, lo, hi) for e in entries}
 
 
-def choose_indices(spec, free, sizes: dict, rng: random.Random, tie: bool) -> dict:
-    """Values of the free indices; with `tie`, indices of the same range take the same value (i = j)."""
+def choose_indices(spec, free, sizes: dict, rng: random.Random, tie: bool, edge: str | None = None) -> dict:
+    """Values of the free indices; with `tie`, indices of the same range take the same value (i = j);
+    `edge` "low" or "high" takes the first or last value of each range (where index arithmetic runs out
+    of range: g_{j+1} at j = N), otherwise a random one."""
     indices: dict = {}
     for index in free:
         dim = spec.index_range[index]
@@ -124,13 +126,13 @@ def choose_indices(spec, free, sizes: dict, rng: random.Random, tie: bool) -> di
             indices[index] = same[0]
         else:
             choices = [v for v in range(1, sizes[dim] + 1) if v not in same] or [1]
-            indices[index] = rng.choice(choices)
+            indices[index] = choices[0] if edge == "low" else choices[-1] if edge == "high" else rng.choice(choices)
     return indices
 
 
 def spec_point(spec, free, rng: random.Random, tie: bool, generic: str = "tanh", relax=frozenset(),
                deadline: float | None = None, wide: bool = False, hot: bool = False,
-               sizes: tuple[int, int] = (2, 4)) -> Point:
+               sizes: tuple[int, int] = (2, 4), edge: str | None = None) -> Point:
     """A point of a problem: dimensions of `sizes` (lowest, highest), free indices (tied when `tie`),
     primitive entries as sampled (wide ones with `wide`, so a piecewise answer meets its other pieces;
     with `hot`, one-hot rows have their 1 at the free indices).
@@ -138,9 +140,8 @@ def spec_point(spec, free, rng: random.Random, tie: bool, generic: str = "tanh",
     Bases in `relax` are sampled without their assumption (real or unit values
     instead of the simplex or one-hot rows).
     """
-    dims = sorted({*spec.index_range.values(), *(d for s in spec.shapes.values() for d in s)}, key=str)
-    size = {dim: rng.randint(*sizes) for dim in dims}
-    indices = choose_indices(spec, free, size, rng, tie)
+    size = _sizes(spec, rng, sizes)
+    indices = choose_indices(spec, free, size, rng, tie, edge)
     values = {}
     for base, shape in spec.shapes.items():
         if base in spec.definitions:
@@ -153,6 +154,23 @@ def spec_point(spec, free, rng: random.Random, tie: bool, generic: str = "tanh",
         if kind in ("onehot", "onehot-rows") and hot:
             _hot_at_free_indices(spec, shape, base, indices, size, values)
     return Point(size, indices, values, generic, deadline)
+
+
+def _sizes(spec, rng: random.Random, sizes: tuple[int, int]) -> dict:
+    """A size for every dimension; one defined by others (M = N − K + 1) is computed, and drawn
+    again until every such dimension is at least 1."""
+    values = getattr(spec, "dim_values", {})
+    dims = {*spec.index_range.values(), *(d for s in spec.shapes.values() for d in s)}
+    dims |= {d for v in values.values() for d in v.free_symbols}
+    free = sorted((d for d in dims if d not in values), key=str)
+    for _ in range(100):
+        size = {dim: rng.randint(*sizes) for dim in free}
+        for dim, value in values.items():
+            size[dim] = int(value.xreplace(size))
+        if all(size[d] >= 1 for d in values):
+            return size
+        sizes = (sizes[0], sizes[1] + 1)  # room for the defined ones
+    raise ValueError(f"no sizes make {', '.join(f'{d} = {v}' for d, v in values.items())} positive")
 
 
 def _hot_at_free_indices(spec, shape, base, indices, sizes, values) -> None:

@@ -149,6 +149,7 @@ class Spec:
     statement: str
     names: dict = field(default_factory=dict)
     index_range: dict = field(default_factory=dict)
+    dim_values: dict = field(default_factory=dict)  # a dimension defined by others: M -> N - K + 1
     shapes: dict = field(default_factory=dict)
     samplers: dict = field(default_factory=dict)
     definitions: dict = field(default_factory=dict)
@@ -160,10 +161,12 @@ class Spec:
     def _name(self, key, name: str, latex: str | None, text: str | None, aliases) -> None:
         self.names[key] = Name(latex or name, text or name, tuple(aliases))
 
-    def dim(self, name: str, latex: str | None = None, aliases=()) -> sp.Symbol:
-        """A dimension (vector length, batch size): a positive integer."""
+    def dim(self, name: str, latex: str | None = None, aliases=(), value: sp.Expr | None = None) -> sp.Symbol:
+        """A dimension (vector length, batch size): a positive integer; `value=N - K + 1` defines it by others."""
         symbol = sp.Symbol(name, integer=True, positive=True)
         self._name(symbol, name, latex, None, aliases)
+        if value is not None:
+            self.dim_values[symbol] = sp.sympify(value)
         return symbol
 
     def indices(self, names: str, range: sp.Symbol) -> tuple[sp.Symbol, ...]:

@@ -20,6 +20,11 @@ def check_well_formed(spec: object, header: Header) -> None:
     ids = [p.id for p in spec.parts]
     if len(set(ids)) != len(ids):
         raise SpecError(f"duplicate part ids in {ids}")
+    for dim, value in spec.dim_values.items():
+        unknown = sorted(str(s) for s in value.free_symbols if s not in spec.names or s in spec.index_range)
+        if unknown or dim in value.free_symbols:
+            raise SpecError(f"dimension {dim} = {value}: a value is made of other dimensions "
+                            f"({', '.join(unknown) or dim} is not one)")
     for base, kind in spec.samplers.items():
         if kind not in SAMPLE_KINDS:
             raise SpecError(f"{base}: unknown sample={kind!r}; use one of {', '.join(SAMPLE_KINDS)}")
