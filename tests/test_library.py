@@ -123,15 +123,21 @@ def test_a_broken_spec_in_a_course_folder_stops_nothing_else(tmp_path, broken, e
     assert "zz_broken.py" in named.output and error in named.output
 
 
-def test_a_broken_spec_is_skipped_by_the_layer_rules_with_one_warning(tmp_path):
+def test_a_broken_spec_is_skipped_with_one_warning_where_every_problem_is_used(tmp_path):
+    """Deriving one problem never reads another (no derivation depends on the rest of the library); a PDF of
+    every problem skips the broken one with one warning line."""
     course = tmp_path / "course"
     course.mkdir()
     (course / "zz_broken.py").write_text("SPEC = 1/0\n" + 'Spec(id="zz-broken", title="B", source="s")\n')
-    result = subprocess.run([sys.executable, "-m", "derive.cli", "--problems", str(course), "softmax-cross-entropy",
-                             "--no-cache"], capture_output=True, text=True, env=_env(tmp_path))
-    assert result.returncode == 0, result.stderr
-    warnings = [row for row in result.stderr.splitlines() if row.startswith("warning:")]
+    one = subprocess.run([sys.executable, "-m", "derive.cli", "--problems", str(course), "softmax-cross-entropy",
+                          "--no-cache"], capture_output=True, text=True, env=_env(tmp_path))
+    assert one.returncode == 0 and "warning" not in one.stderr, one.stderr
+    every = subprocess.run([sys.executable, "-m", "derive.cli", "--problems", str(course), "pdf", "--tex", "-o", "-"],
+                           capture_output=True, text=True, env=_env(tmp_path))
+    assert every.returncode == 0, every.stderr
+    warnings = [row for row in every.stderr.splitlines() if row.startswith("warning:")]
     assert len(warnings) == 1 and "zz_broken.py" in warnings[0] and "ZeroDivisionError" in warnings[0]
+    assert "Softmax cross-entropy" in every.stdout
 
 
 def _env(tmp_path):

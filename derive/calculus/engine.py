@@ -16,7 +16,7 @@ from sympy.core.function import UndefinedFunction
 
 from ..errors import DerivationError
 from ..limits import MAX_STEPS
-from ..problem.spec import Assumption, D, Part, Spec
+from ..problem.spec import Assumption, D, Iverson, Part, Spec
 from . import fold, lemmas
 from .expand import instantiate
 from .indices import PREFERRED, fresh_index, freshen_bound, names_in, rename_bound_nicely
@@ -46,6 +46,23 @@ class Derivation:
     assumptions: tuple[Assumption, ...]
     domain: tuple[sp.Expr, ...]  # expressions that must be nonzero (or positive, for logs)
     citations: tuple[str, ...] = ()
+
+
+_BODY_DERIVATIVES: dict = {}
+
+
+def body_derivative(spec: Spec, func) -> sp.Lambda:
+    """f' of a function defined by a body, as a teacher writes it: SymPy differentiates the body (a closed
+    form in one variable), and the result is folded back into f (σ' = σ(1 − σ), tanh' = 1 − tanh²);
+    a jump of a step function is an indicator (relu' = [u > 0])."""
+    key = (id(spec), func)
+    if key not in _BODY_DERIVATIVES or _BODY_DERIVATIVES[key][0] is not spec:
+        u = sp.Dummy("u", real=True)
+        derivative = sp.diff(spec.functions[func].body(u), u)
+        derivative = derivative.replace(sp.Heaviside, lambda a, *rest: Iverson(sp.Gt(a, 0)))
+        derivative = tidy(fold.fold_function_definitions(derivative, spec), spec)
+        _BODY_DERIVATIVES[key] = (spec, sp.Lambda(u, derivative))
+    return _BODY_DERIVATIVES[key][1]
 
 
 # Keyed by the spec object, not its id: specs built in memory (tests, a teacher's notebook) may share ids.
@@ -115,16 +132,24 @@ class Context:
             return instantiate(self.spec.definitions[expr], (), self.used)
         return None
 
+    def _asks_for_derivative_of(self, func) -> bool:
+        target = self.part.target
+        return isinstance(target, D) and isinstance(target.expr, sp.Function) and target.expr.func == func
+
     def function_body(self, func):
         info = self.spec.functions.get(func)
         return info.body if info is not None else None
 
     def function_derivative(self, func):
+        """(f' as a Lambda or a function, the part it comes from or None), or None to expand f instead."""
         info = self.spec.functions.get(func)
         if info is not None and info.body is None:
             return info.derivative, None
         if info is not None:
-            return lemmas.function_lemma(func, info.body, _available, derive)
+            if self._asks_for_derivative_of(func):
+                return None  # this part derives f' itself, from f's definition
+            found = lemmas.function_lemma(self.spec, func, info.body, _available, derive)
+            return found if found is not None else (body_derivative(self.spec, func), None)
         if not isinstance(func, UndefinedFunction):
             z = sp.Symbol("z", real=True)
             return sp.Lambda(z, sp.diff(func(z), z)), None

@@ -1,6 +1,6 @@
 """Replacing defined quantities by their definitions, recursively.
 
-Used to compare definitions across problems (a derived layer rule applies to
+Used to compare definitions (a derived layer rule applies to
 any quantity defined the same way) and by the numeric evaluator.
 """
 from __future__ import annotations

@@ -110,8 +110,18 @@ def _generator_form(expr: sp.Expr, u: sp.Expr, w: sp.Symbol):
 
 
 def fold_function_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
+    """`expr` through the spec's functions with a body: each exponential generator e^{ku} solved from
+    f(u) = body and substituted back (e^x/(1 + e^x) = σ(x)). Applications of those functions are opened
+    first, so that σ(−x) next to e^x folds into σ(x) as well."""
     if expr.has(D):
         return expr
+    bodies = {f: info.body for f, info in spec.functions.items() if info.body is not None}
+    if not bodies or not expr.has(sp.exp):  # nothing left to fold: already in terms of the functions
+        return expr
+    original = expr
+    expr = expr.replace(lambda e: isinstance(e, sp.Function) and e.func in bodies,
+                        lambda e: bodies[e.func](*e.args))
+    folded_any = False
     for info in spec.functions.values():
         if info.body is None:
             continue
@@ -129,7 +139,8 @@ def fold_function_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
                 result = folded.pop()
                 if not result.has(w) and result.is_rational_function(value):
                     expr = sp.expand(result).subs(value, info.func(u))
-    return expr
+                    folded_any = True
+    return expr if folded_any else original
 
 
 # -- literal copies of definitions -----------------------------------------------

@@ -1,19 +1,18 @@
 """Derived results reused as rules: the "layer rules" a person applies.
 
 A part whose target is ∂q_i/∂x_j for a defined q (the softmax Jacobian) or
-f'(z) for a defined function (σ' = σ(1 − σ)) becomes a rule for every problem
-that defines a quantity the same way: definitions are compared after full
-expansion, up to the names of bases, indices and dimensions. Results are
-derived on demand, never written down in a spec.
+f'(z) for a defined function (σ' = σ(1 − σ)) becomes a rule for the other
+parts of the same problem that meet a quantity defined the same way:
+definitions are compared after full expansion, up to the names of bases,
+indices and dimensions. Results are derived on demand, never written down in
+a spec, and never borrowed from another problem of the library.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import sympy as sp
 
-from ..problem import library as problem_library
 from ..problem.spec import D, Spec, pending
 from .expand import bases_in, expand_definitions
 from .indices import canonical_bound, fresh_index, freshen_bound
@@ -57,36 +56,44 @@ def _quantity(expr):
     return expr, ()
 
 
-def library() -> tuple[tuple[SymbolLemma, ...], tuple[FunctionLemma, ...]]:
-    """The layer rules of the library in use: every part that derives ∂q/∂x or f'(z) of a definition."""
-    return _library_of(problem_library.current())
+def library(spec: Spec) -> tuple[tuple[SymbolLemma, ...], tuple[FunctionLemma, ...]]:
+    """The layer rules of one problem: every part of it that derives ∂q/∂x or f'(z) of a definition.
+
+    Only the problem's own parts: a derivation never depends on which other
+    problems happen to be in the library.
+    """
+    key = id(spec)
+    if key not in _LIBRARIES or _LIBRARIES[key][0] is not spec:
+        _LIBRARIES[key] = (spec, _lemmas_of(spec))
+    return _LIBRARIES[key][1]
 
 
-@lru_cache(maxsize=4)
-def _library_of(lib) -> tuple[tuple[SymbolLemma, ...], tuple[FunctionLemma, ...]]:
+_LIBRARIES: dict = {}
+
+
+def _lemmas_of(spec: Spec) -> tuple[tuple[SymbolLemma, ...], tuple[FunctionLemma, ...]]:
     symbols, functions = [], []
-    for spec in lib.specs():
-        for part in spec.parts:
-            target = part.target
-            if not isinstance(target, D) or target.fixed:
-                continue
-            f, v = target.expr, target.wrt
-            if isinstance(f, sp.Function) and f.func in spec.functions and f.args == (v,):
-                body = spec.functions[f.func].body
-                if body is not None and isinstance(v, sp.Symbol):
-                    functions.append(FunctionLemma(spec, part.id, f.func, body, v))
-                continue
-            quantity, params = _quantity(f)
-            if quantity in spec.definitions and isinstance(v, sp.Indexed) and len(v.indices) == 1:
-                key = shape_key(f, spec, v.base, params)
-                symbols.append(SymbolLemma(spec, part.id, quantity, params, v.base, key))
+    for part in spec.parts:
+        target = part.target
+        if not isinstance(target, D) or target.fixed:
+            continue
+        f, v = target.expr, target.wrt
+        if isinstance(f, sp.Function) and f.func in spec.functions and f.args == (v,):
+            body = spec.functions[f.func].body
+            if body is not None and isinstance(v, sp.Symbol):
+                functions.append(FunctionLemma(spec, part.id, f.func, body, v))
+            continue
+        quantity, params = _quantity(f)
+        if quantity in spec.definitions and isinstance(v, sp.Indexed) and len(v.indices) == 1:
+            key = shape_key(f, spec, v.base, params)
+            symbols.append(SymbolLemma(spec, part.id, quantity, params, v.base, key))
     return tuple(symbols), tuple(functions)
 
 
-def function_lemma(func, body, available, derive):
-    """(Lambda of the derivative, citation) for a function defined as `body`; `derive(spec, part_id)`
-    derives the lemma's part."""
-    for lemma in library()[1]:
+def function_lemma(spec: Spec, func, body, available, derive):
+    """(Lambda of the derivative, citation) for a function defined as `body`, from a part of `spec` that
+    derives it; `derive(spec, part_id)` derives that part."""
+    for lemma in library(spec)[1]:
         if lemma.func == func and lemma.body == body and available(lemma.spec, lemma.part_id):
             answer = derive(lemma.spec, lemma.part_id).answer
             return sp.Lambda(lemma.variable, answer), (lemma.spec, lemma.part_id)
@@ -125,7 +132,7 @@ def symbol_lemma(node: D, spec: Spec, depends, available, used: set[str], derive
         if len(spec.shapes[intermediate]) != 1:
             continue
         key = shape_key(node.expr, spec, intermediate, params)
-        for lemma in library()[0]:
+        for lemma in library(spec)[0]:
             if lemma.key != key or not available(lemma.spec, lemma.part_id):
                 continue
             entry_var = node.wrt.base if isinstance(node.wrt, sp.Indexed) else node.wrt

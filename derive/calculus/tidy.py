@@ -39,10 +39,12 @@ def _orient(expr: sp.Expr, labels: set) -> sp.Expr:
             return e
         coeff, factors = sp.S.One, []
         for f in e.args:
-            if f.is_Add and len(f.args) > 1:
-                best = max(f.args, key=lambda t: (_term_score(t, labels), not t.could_extract_minus_sign()))
+            body = f.function if isinstance(f, sp.Sum) else f  # −Σ_n (y_n − p_n) = Σ_n (p_n − y_n)
+            if body.is_Add and len(body.args) > 1:
+                best = max(body.args, key=lambda t: (_term_score(t, labels), not t.could_extract_minus_sign()))
                 if best.could_extract_minus_sign():
-                    f, coeff = sp.Add(*[-t for t in f.args]), -coeff
+                    body, coeff = sp.Add(*[-t for t in body.args]), -coeff
+                    f = sp.Sum(body, *f.limits) if isinstance(f, sp.Sum) else body
             factors.append(f)
         return coeff * sp.Mul(*factors)
 
@@ -59,8 +61,13 @@ def _simplest(term: sp.Expr) -> sp.Expr:
 
 def _termwise(expr: sp.Expr) -> sp.Expr:
     if expr.is_Add:
-        expr = sp.Add(*[_simplest(t) for t in expr.args])
-        return sp.factor_terms(expr)
+        options = [sp.factor_terms(sp.Add(*[_simplest(t) for t in expr.args]))]
+        if not expr.has(sp.Sum):  # y(1 − p) − p(1 − y) = y − p: terms that cancel once multiplied out
+            expanded = sp.expand(expr)
+            if expanded.is_Add:
+                expanded = sp.factor_terms(sp.Add(*[_simplest(t) for t in expanded.args]))
+            options.append(expanded)
+        return min(options, key=sp.count_ops)
     return _simplest(expr)
 
 

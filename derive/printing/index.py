@@ -16,6 +16,9 @@ from sympy.printing.str import StrPrinter
 
 from ..problem.spec import D, Spec
 from .base import AsciiNames, LatexNames, TextNames
+from .texbreak import width
+
+WIDE_NUMERATOR = 40  # letters (texbreak's unit): wider numerators are written 1/d (…) so that they can break
 
 
 def _indices(indices, printer) -> str:
@@ -95,8 +98,9 @@ class TexPrinter(LatexNames, LatexPrinter):
     def _print_Mul(self, expr):
         sign, numer, denom = _split_mul(expr)
         out = self._product(numer)
-        if denom and _is_big(numer) and not _is_big(denom):
-            # 1/N Σ_n …, as a teacher writes a mean: a fraction bar cannot break across lines
+        # 1/N Σ_n …, as a teacher writes a mean, and any numerator wider than half a line: a fraction bar
+        # cannot break across lines, a bracket can
+        if denom and _is_big(numer) and (not _is_big(denom) or width(out) > WIDE_NUMERATOR):
             out = rf"\frac{{1}}{{{self._product(denom)}}} " + (
                 rf"\left({out}\right)" if len(numer) == 1 and numer[0].is_Add else out)
         elif denom:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # loading a spec imports SymPy; listing must not
 
 
 class SpecWarning(UserWarning):
-    """A broken spec was skipped where every spec is consulted (layer rules)."""
+    """A broken spec was skipped where every spec is used (a PDF of all problems)."""
 
 
 def shipped_folder() -> Path:
@@ -198,7 +198,7 @@ class Library:
     def _warn(self, path: Path, message: str) -> None:
         if path not in self._warned:
             self._warned.add(path)
-            warnings.warn(f"skipped {message}; its results are not used as layer rules", SpecWarning, stacklevel=3)
+            warnings.warn(f"skipped {message}", SpecWarning, stacklevel=3)
 
     def status(self) -> dict[str, dict]:
         """For each spec file (by path): its load error or None, and its part ids.
