@@ -241,3 +241,69 @@ def test_a_dimension_defined_by_others_is_sampled_consistently(tmp_path):
     for seed in range(20):
         point = spec_point(spec, (), random.Random(seed), tie=False)
         assert point.sizes[dims["M"]] == point.sizes[dims["N"]] - point.sizes[dims["K"]] + 1 >= 1
+
+
+# -- folding back into the quantities a problem defines --------------------------------------------------
+SOFTPLUS = '''
+from sympy import exp, log
+from derive.spec import D, Spec
+
+SPEC = Spec(id="softplus-t", title="softplus", source="test", statement="y = log(1 + e^x)")
+sigma = SPEC.function("sigma", lambda a: 1 / (1 + exp(-a)), latex=r"\\sigma", text="σ", aliases=("sigmoid",))
+x = SPEC.scalar("x")
+y = SPEC.scalar("y")
+SPEC.define(y, log(1 + exp(x)))
+SPEC.part("dy", "Find dy/dx.", target=D(y, x), reference=sigma(x))
+'''
+LOGISTIC = '''
+from sympy import exp, log, Sum
+from derive.spec import D, Spec
+
+SPEC = Spec(id="logreg-t", title="Logistic regression", source="test", statement="p = σ(Xw + b)")
+N = SPEC.dim("N")
+d = SPEC.dim("d")
+(n,) = SPEC.indices("n", range=N)
+l, k = SPEC.indices("l k", range=d)
+sigma = SPEC.function("sigma", lambda a: 1 / (1 + exp(-a)), latex=r"\\sigma", text="σ")
+X = SPEC.tensor("X", N, d)
+w = SPEC.tensor("w", d)
+y = SPEC.tensor("y", N, sample="unit")
+b = SPEC.scalar("b")
+p = SPEC.tensor("p", N)
+J = SPEC.scalar("J")
+SPEC.define(p[n], sigma(Sum(X[n, k] * w[k], (k, 1, d)) + b))
+SPEC.define(J, -Sum(y[n] * log(p[n]) + (1 - y[n]) * log(1 - p[n]), (n, 1, N)) / N)
+SPEC.part("dw", "Find dJ/dw.", target=D(J, w[l]), reference=Sum(X[n, l] * (p[n] - y[n]), (n, 1, N)) / N,
+          free=(l,), matrix=True)
+SPEC.part("db", "Find dJ/db.", target=D(J, b), reference=Sum(p[n] - y[n], (n, 1, N)) / N)
+'''
+NORMALISE = '''
+from sympy import KroneckerDelta, Sum, sqrt
+from derive.spec import D, Spec
+
+SPEC = Spec(id="l2norm-t", title="L2 normalisation", source="test", statement="y = x/‖x‖")
+n = SPEC.dim("n")
+i, j, k = SPEC.indices("i j k", range=n)
+x = SPEC.tensor("x", n)
+y = SPEC.tensor("y", n)
+r = SPEC.scalar("r")
+SPEC.define(r, sqrt(Sum(x[k] ** 2, (k, 1, n))))
+SPEC.define(y[i], x[i] / r)
+SPEC.part("jacobian", "Find dy_i/dx_j.", target=D(y[i], x[j]),
+          reference=(KroneckerDelta(i, j) - y[i] * y[j]) / r, free=(i, j), matrix=True)
+'''
+
+
+@pytest.mark.parametrize("spec,problem,index,matrix", [
+    (SOFTPLUS, "softplus-t", ["σ(x)"], []),
+    (LOGISTIC, "logreg-t", ["Σ_{n=1..N} X_nl·(p_n - y_n)/N", "Σ_{n=1..N} (p_n - y_n)/N"], ["1/N X^T (p - y)"]),
+    (NORMALISE, "l2norm-t", ["(δ_ij - y_i·y_j)/r"], ["1/r (I - y y^T)"]),
+], ids=["softplus", "logistic-regression", "l2-normalisation"])
+def test_answers_are_folded_into_the_defined_quantities(tmp_path, spec, problem, index, matrix):
+    """The forms a teacher writes, from the problem's own definitions (no other problem is consulted)."""
+    from derive.documents.report import derive_report
+
+    course(tmp_path, **{problem.replace("-", "_"): spec})
+    parts = derive_report(problem)["parts"]
+    assert [p["answer"]["index_text"] for p in parts] == index
+    assert [p["answer"]["matrix_text"] for p in parts if p["answer"]["matrix_text"]] == matrix

@@ -162,11 +162,15 @@ def refold_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
             return e
         for pattern, owner, wilds in patterns:
             found = _match(e, pattern)
+            power = sp.S.One
+            if found is None and e.is_Pow and pattern.is_Pow and e.exp.is_Rational and pattern.exp.is_Rational:
+                # a power of the body: (Σ_k x_k²)^(-1/2) = r^(-1) for r = (Σ_k x_k²)^(1/2)
+                found, power = _match(e.base, pattern.base), e.exp / pattern.exp
             if found is None or not all(w in found for w in wilds.values()):
                 continue
             if hasattr(owner, "lhs"):
-                return owner.lhs.xreplace({p: found[wilds[p]] for p in owner.params})
-            return owner.func(found[wilds[None]])
+                return owner.lhs.xreplace({p: found[wilds[p]] for p in owner.params}) ** power
+            return owner.func(found[wilds[None]]) ** power
         return e
 
     return _outside_pending(expr, fold)
@@ -212,3 +216,60 @@ def split_sums_for_assumptions(expr: sp.Expr, spec: Spec, used: list) -> sp.Expr
         return expr
     used.extend(a for a in trial if a not in used)
     return out
+
+
+# -- any definition, solved for its input -----------------------------------------------
+def _solved_input(definition, spec: Spec):
+    """(x, value) when `q[p] := body` is linear in one entry x[p] of a primitive input: x[p] = value(q[p])."""
+    if not definition.params:
+        return None
+    params = tuple(definition.params)
+    entries = [e for e in definition.body.atoms(sp.Indexed)
+               if tuple(e.indices) == params and e.base not in spec.definitions]
+    if len(entries) != 1:
+        return None
+    (entry,) = entries
+    unknown = sp.Dummy("unknown")
+    body = definition.body.xreplace({entry: unknown})
+    if body.has(sp.Sum) and any(unknown in s.free_symbols for s in body.atoms(sp.Sum)):
+        return None
+    if sp.diff(body, unknown, 2) != 0 or sp.diff(body, unknown) == 0:
+        return None  # not linear in the entry
+    value = sp.solve(sp.Eq(body, definition.lhs), unknown)
+    return (entry, value[0]) if len(value) == 1 else None
+
+
+def fold_by_solving(expr: sp.Expr, spec: Spec, tidy) -> sp.Expr:
+    """Every defined quantity folded back where its input stands alone: with ŷ_i = x_i / r, x_i x_j / r³
+    is ŷ_i ŷ_j / r; with x̂_i = (x_i − μ)/√(v + ε), x_i − μ is x̂_i √(v + ε). Each input entry outside a
+    sum is replaced by the definition solved for it; kept only where the result is shorter."""
+    if expr.has(D):
+        return expr
+    best, best_size = expr, sp.count_ops(expr)
+    for definition in spec.definitions.values():
+        solved = _solved_input(definition, spec)
+        if solved is None:
+            continue
+        entry, value = solved
+        params = tuple(definition.params)
+
+        def substitute(e, entry=entry, value=value, params=params):
+            if isinstance(e, sp.Indexed) and e.base == entry.base and len(e.indices) == len(params):
+                return value.xreplace(dict(zip(params, e.indices)))
+            return e
+
+        candidate = _outside_sums(best, substitute)
+        if candidate == best:
+            continue
+        candidate = tidy(candidate)
+        size = sp.count_ops(candidate)
+        if size < best_size:
+            best, best_size = candidate, size
+    return best
+
+
+def _outside_sums(expr: sp.Expr, fn) -> sp.Expr:
+    """`fn` applied to every node that is not inside a Sum (the entries a sum runs over stay as they are)."""
+    if isinstance(expr, sp.Sum) or not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+        return fn(expr)
+    return fn(expr.func(*[_outside_sums(a, fn) for a in expr.args]))

@@ -60,7 +60,24 @@ def to_matrix(expr: sp.Expr, free: tuple[sp.Symbol, ...], spec: Any) -> sp.Matri
     conv = _Converter(expr, spec)
     if unknown := [str(index) for index in free if index not in conv.dims]:
         raise DerivationError(f"the range of index {', '.join(unknown)} is unknown")
-    return conv.broadcast(conv.conv(expr, row, col), row, col, True, col is not None)
+    return common_scalar_out(conv.broadcast(conv.conv(expr, row, col), row, col, True, col is not None))
+
+
+def common_scalar_out(m: Any) -> Any:
+    """A scalar every term of a matrix sum shares, taken out: I/r − y yᵀ/r = (I − y yᵀ)/r."""
+    if not isinstance(m, sp.MatAdd):
+        return m
+    split = [term.as_coeff_mmul() if hasattr(term, "as_coeff_mmul") else (sp.S.One, term) for term in m.args]
+    common = split[0][0]
+    for coefficient, _ in split[1:]:
+        common = sp.gcd(common, coefficient)
+    if common == 1 or common.is_Number:
+        return m
+    terms = []
+    for coefficient, matrix in split:
+        ratio = sp.cancel(coefficient / common)
+        terms.append(matrix if ratio == 1 else _mm(ratio, matrix))
+    return _mm(common, sp.MatAdd(*terms))
 
 
 def _free(e: sp.Basic) -> set[sp.Symbol]:
