@@ -247,6 +247,8 @@ def _stages(ctx: Context, assumptions: list):
         ("simplify", "cancel, factor, and collect", lambda e: tidy(e, spec)),
         ("fold back into the definitions", "an input written through the quantity it defines",
          lambda e: fold.fold_by_solving(e, spec, lambda f: tidy(f, spec))),
+        ("split the sums", "Σ_k (a_k + b_k) = Σ_k a_k + Σ_k b_k, then fold back into the definitions",
+         lambda e: fold.split_sums_and_fold(e, spec, lambda f: tidy(f, spec))),
     )
 
 

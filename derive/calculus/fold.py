@@ -15,7 +15,7 @@ from sympy.core.traversal import bottom_up
 
 from ..problem.spec import D, Spec
 from .indices import canonical_bound
-from .sums import map_sum_bodies, pull_constants
+from .sums import map_sum_bodies, pull_constants, pull_out
 
 
 def _index_wilds(params):
@@ -151,25 +151,31 @@ def refold_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
         if isinstance(body, (sp.Indexed, sp.Symbol)) or _quotient_shape(definition):
             continue
         wilds = _index_wilds(definition.params)
-        patterns.append((canonical_bound(body).xreplace(wilds), definition, wilds))
+        patterns.append((canonical_bound(body).xreplace(wilds), definition, wilds, sp.S.One))
+        scale, sums = body.as_independent(sp.Sum, as_Add=False)
+        if isinstance(sums, sp.Sum) and scale != 1 and not definition.params:
+            # a mean μ = Σ_k x_k / n: the bare sum Σ_k x_k is n μ
+            patterns.append((canonical_bound(sums), definition, wilds, 1 / scale))
     for info in spec.functions.values():
         if info.body is not None:
             arg = sp.Wild("arg")
-            patterns.append((info.body(arg), info, {None: arg}))
+            patterns.append((info.body(arg), info, {None: arg}, sp.S.One))
 
     def fold(e):
         if e.is_Atom or isinstance(e, sp.Indexed):
             return e
-        for pattern, owner, wilds in patterns:
+        for pattern, owner, wilds, scale in patterns:
             found = _match(e, pattern)
             power = sp.S.One
-            if found is None and e.is_Pow and pattern.is_Pow and e.exp.is_Rational and pattern.exp.is_Rational:
-                # a power of the body: (Σ_k x_k²)^(-1/2) = r^(-1) for r = (Σ_k x_k²)^(1/2)
+            if found is None and e.is_Pow and pattern.is_Pow and e.exp.is_Rational and pattern.exp.is_Rational \
+                    and (e.exp / pattern.exp).is_integer:
+                # an integer power of the body: (Σ_k x_k²)^(-1/2) = r^(-1) for r = (Σ_k x_k²)^(1/2)
+                # (x⁴ is not y^(4/5) for y = x⁵: that holds only for x ≥ 0)
                 found, power = _match(e.base, pattern.base), e.exp / pattern.exp
             if found is None or not all(w in found for w in wilds.values()):
                 continue
             if hasattr(owner, "lhs"):
-                return owner.lhs.xreplace({p: found[wilds[p]] for p in owner.params}) ** power
+                return (scale * owner.lhs.xreplace({p: found[wilds[p]] for p in owner.params})) ** power
             return owner.func(found[wilds[None]]) ** power
         return e
 
@@ -273,3 +279,20 @@ def _outside_sums(expr: sp.Expr, fn) -> sp.Expr:
     if isinstance(expr, sp.Sum) or not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
         return fn(expr)
     return fn(expr.func(*[_outside_sums(a, fn) for a in expr.args]))
+
+
+def split_sums_and_fold(expr: sp.Expr, spec: Spec, tidy) -> sp.Expr:
+    """Σ_k (x_k − μ) = Σ_k x_k − nμ = 0: sums of several terms split, the definitions folded in, and the
+    result kept only where it is shorter."""
+    if expr.has(D) or not expr.has(sp.Sum):
+        return expr
+
+    def split(e):
+        if isinstance(e, sp.Sum) and len(e.limits) == 1:
+            body = sp.expand(e.function)
+            if body.is_Add:
+                return sp.Add(*[pull_out(sp.Sum(t, *e.limits)) for t in body.args])
+        return e
+
+    candidate = tidy(refold_definitions(bottom_up(expr, split), spec))
+    return candidate if sp.count_ops(candidate) < sp.count_ops(expr) else expr

@@ -159,6 +159,8 @@ class TextPrinter(TextNames, StrPrinter):
                         for f in factors)
 
     def _print_Pow(self, expr):
+        if expr.exp == sp.S.Half:
+            return f"sqrt({self._print(expr.base)})"
         if isinstance(expr.base, (sp.Sum, sp.Add, sp.Mul)) and not expr.exp.is_negative:
             return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, 60)}"
         return super()._print_Pow(expr)
@@ -170,8 +172,9 @@ class TextPrinter(TextNames, StrPrinter):
             bottom = self._product(denom)
             if len(numer) > 1 or (numer and numer[0].is_Add):
                 out = f"({out})" if not out.startswith("(") or len(numer) > 1 else out
-            out = f"{out}/{bottom}" if len(denom) == 1 and not denom[0].is_Add and \
-                not isinstance(denom[0], (sp.Sum, sp.Pow)) else f"{out}/({bottom})"
+            atomic = len(denom) == 1 and not denom[0].is_Add and not isinstance(denom[0], sp.Sum) and \
+                not (isinstance(denom[0], sp.Pow) and denom[0].exp != sp.S.Half)  # x/sqrt(v): no brackets
+            out = f"{out}/{bottom}" if atomic else f"{out}/({bottom})"
         return ("-" if sign else "") + out
 
     def _print_D(self, expr):

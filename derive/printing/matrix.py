@@ -55,7 +55,7 @@ class MatrixTexPrinter(LatexNames, LatexPrinter):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     def _print_OneMatrix(self, expr):
-        return r"\mathbf{1}"
+        return r"\mathbf{1}" if 1 in expr.shape else r"\mathbf{1}\mathbf{1}^{\top}"
 
     def _print_Identity(self, expr):
         return "I"
@@ -90,7 +90,7 @@ class MatrixTextPrinter(TextNames, StrPrinter):
         return f"diag({self._print(expr.args[0])})"
 
     def _print_OneMatrix(self, expr):
-        return "1"
+        return "1" if 1 in expr.shape else "1 1^T"  # a square of ones: the outer product of two columns
 
     def _print_Identity(self, expr):
         return "I"
@@ -105,13 +105,13 @@ class MatrixTextPrinter(TextNames, StrPrinter):
     def _print_MatMul(self, expr):
         coeff, matrices = expr.as_coeff_matrices()
         body = " ".join(self._factor(a) for a in matrices)
+        sign = "-" if coeff.as_coeff_Mul()[0].is_negative else ""  # -1/n, -2λ; not (1 - ŷ), a difference
+        coeff = -coeff if sign else coeff
         if coeff == 1:
-            return body
-        if coeff == -1:
-            return f"-{body}"
+            return sign + body
         if coeff.is_Mul and all(f.is_Number or f.is_Symbol for f in coeff.args):
-            return f"{self.coefficient_separator.join(self._print(f) for f in coeff.args)} {body}"  # 2λ W1
-        return f"{self.parenthesize(coeff, 50)} {body}"
+            return sign + f"{self.coefficient_separator.join(self._print(f) for f in coeff.args)} {body}"  # 2λ W1
+        return sign + f"{self._print(coeff) if not coeff.is_Add else '(' + self._print(coeff) + ')'} {body}"
 
     coefficient_separator = ""
 
