@@ -146,8 +146,10 @@ class Witness:
                 definition = self.spec.definitions[base]
                 body = definition.body.xreplace(dict(zip(definition.params, map(sp.Integer, idx))))
                 memo[key] = self.number(self.plain(body))
-            else:
+            elif symbol_key in self.point.values:
                 memo[key] = _sympy_number(self.point.values[symbol_key])
+            else:
+                raise ValueError(f"{base}{list(idx)} is out of range: the expression has no value here")
         return memo[key]
 
     def number(self, plain: sp.Expr) -> sp.Expr:

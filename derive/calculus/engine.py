@@ -245,10 +245,10 @@ def _stages(ctx: Context, assumptions: list):
         ("fold back into the function", "express the result through the function itself",
          lambda e: fold.fold_function_definitions(e, spec)),
         ("simplify", "cancel, factor, and collect", lambda e: tidy(e, spec)),
-        ("fold back into the definitions", "an input written through the quantity it defines",
-         lambda e: fold.fold_by_solving(e, spec, lambda f: tidy(f, spec))),
         ("split the sums", "Σ_k (a_k + b_k) = Σ_k a_k + Σ_k b_k, then fold back into the definitions",
          lambda e: fold.split_sums_and_fold(e, spec, lambda f: tidy(f, spec))),
+        ("fold back into the definitions", "an input written through the quantity it defines",
+         lambda e: fold.fold_by_solving(e, spec, lambda f: tidy(f, spec))),
     )
 
 

@@ -264,13 +264,14 @@ def fold_by_solving(expr: sp.Expr, spec: Spec, tidy) -> sp.Expr:
                 return value.xreplace(dict(zip(params, e.indices)))
             return e
 
-        candidate = _outside_sums(best, substitute)
-        if candidate == best:
-            continue
-        candidate = tidy(candidate)
-        size = sp.count_ops(candidate)
-        if size < best_size:
-            best, best_size = candidate, size
+        for candidate in (_outside_sums(best, substitute), best.replace(
+                lambda e, entry=entry: isinstance(e, sp.Indexed) and e.base == entry.base, substitute)):
+            if candidate == best:
+                continue
+            candidate = tidy(candidate)
+            size = sp.count_ops(candidate)
+            if size < best_size:
+                best, best_size = candidate, size
     return best
 
 

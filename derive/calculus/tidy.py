@@ -77,20 +77,40 @@ def tidy(expr: sp.Expr, spec: Spec) -> sp.Expr:
     return pull_constants(out)
 
 
+POSITIVE_KINDS = {"positive"}  # a probability may still be 0 (p_i in −t_i/p_i): only "positive" counts
+
+
 def is_positive(expr: sp.Expr, spec: Spec) -> bool:
-    """Provably positive from the definitions (exponentials, sums of them, N)."""
-    e = expand_definitions(expr, spec)
+    """Provably positive from the definitions: exponentials, sums of them, sizes, quantities sampled
+    positive, and a positive term plus any nonnegative ones (v + ε with v a variance)."""
+    return _sign(expand_definitions(expr, spec), spec) == "positive"
+
+
+def _sign(e: sp.Expr, spec: Spec) -> str | None:
+    """"positive", "nonnegative", or None where neither is provable."""
     if e.is_positive:
-        return True
+        return "positive"
     if isinstance(e, sp.exp):
-        return True  # every quantity here is real
+        return "positive"  # every quantity here is real
+    base = e.base if isinstance(e, sp.Indexed) else e
+    if isinstance(base, (sp.Symbol, sp.IndexedBase)) and spec.samplers.get(base) in POSITIVE_KINDS:
+        return "positive"
+    if e.is_Pow and e.exp.is_even:
+        return "positive" if _sign(e.base, spec) == "positive" else "nonnegative"
+    if e.is_nonnegative:
+        return "nonnegative"
     if isinstance(e, sp.Sum):
-        return is_positive(e.function, spec)
+        return _sign(e.function, spec)
     if e.is_Mul or e.is_Add:
-        return all(is_positive(a, spec) for a in e.args)
+        signs = [_sign(a, spec) for a in e.args]
+        if None in signs:
+            return None
+        if e.is_Mul:
+            return "positive" if all(s == "positive" for s in signs) else "nonnegative"
+        return "positive" if "positive" in signs else "nonnegative"
     if e.is_Pow:
-        return is_positive(e.base, spec)
-    return False
+        return "positive" if _sign(e.base, spec) == "positive" else None
+    return None
 
 
 def kinks(expr: sp.Expr) -> list[sp.Expr]:

@@ -145,6 +145,9 @@ class IndexRules(ParserCore):
                     self.fail("missing ')' in an index expression", t.pos)
                 at += 1
                 return inner
+            dims = [e.obj for e in self.vocab.lookup(t.text) if e.kind == "dim"] if t.kind == "word" else []
+            if dims:  # w_{K - m + 1}: a dimension in index arithmetic
+                return dims[0]
             if t.kind in ("sub", "word", "unknown", "num"):
                 return sp.Mul(*[self.index_symbol(x, p) for x, p in self.split_index(t)])
             self.fail(f"unexpected {self.describe(t)} in an index expression", t.pos)
@@ -435,9 +438,9 @@ class IndexRules(ParserCore):
                     other = [a for a in delta.args if a != symbol]
                     if other and other[0] in self.vocab.index_range:
                         slots.add(self.vocab.index_range[other[0]])
-        if len(slots) > 1:
+        if len(slots) > 1 and high is None:  # with its bounds written, the sum says how far it runs
             self.fail(f"the index {letter} runs over both {' and '.join(sorted(map(str, slots)))}", pos)
-        slot = next(iter(slots), None)
+        slot = next(iter(slots), None) if len(slots) == 1 else None
         spec_range = self.vocab.index_range.get(symbol)
         if high is None:
             high = slot if slot is not None else spec_range

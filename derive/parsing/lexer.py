@@ -30,7 +30,7 @@ class ParseError(DeriveError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        out = self.message
+        out = unhat(self.message)
         if self.position is not None:
             out += f" at column {self.position}"
         return out + (f"; {self.hint}" if self.hint else "")
@@ -122,12 +122,34 @@ def _matched(pattern: re.Pattern[str], text: str, at: int) -> re.Match[str]:
     return found
 
 
+# A hatted letter with no precomposed character (x̂ is x + U+0302) is one private-use character, so that
+# every character of the canonical stream is one letter: U+E100 + the letter's code.
+HATTED = 0xE100
+
+
+def hat(letter: str) -> str | None:
+    """The one character of a letter with a circumflex: ŷ where Unicode has it, a private-use one else;
+    None for what is not one plain letter (a hat on a hat)."""
+    composed = unicodedata.normalize("NFC", letter + "\u0302")
+    if len(composed) == 1:
+        return composed
+    if len(letter) == 1 and ord(letter) < 0x100:
+        return chr(HATTED + ord(letter))
+    return None
+
+
+def unhat(text: str) -> str:
+    """Canonical text as a person reads it (private-use hatted letters back as letter + circumflex)."""
+    return "".join(chr(ord(c) - HATTED) + "\u0302" if HATTED <= ord(c) < HATTED + 0x100 else c for c in text)
+
+
 def _is_ascii_letter(c: str) -> bool:
     return ("a" <= c <= "z") or ("A" <= c <= "Z")
 
 
 def is_letter(c: str) -> bool:
-    return _is_ascii_letter(c) or (ord(c) > 127 and c not in "Σ" + ONES and unicodedata.category(c)[0] == "L")
+    return _is_ascii_letter(c) or HATTED <= ord(c) < HATTED + 0x100 or \
+        (ord(c) > 127 and c not in "Σ" + ONES and unicodedata.category(c)[0] == "L")
 
 
 def check_characters(text: str, limits: Limits) -> None:
@@ -176,8 +198,8 @@ class _Normaliser:
             if c == "\\":
                 i = self.command(i, end)
                 continue
-            if c == "\u0302" and self.out:  # combining circumflex: y + ^ = ŷ
-                self.out[-1] = unicodedata.normalize("NFC", self.out[-1] + c)
+            if c == "\u0302" and self.out:  # combining circumflex: y + ^ = ŷ, x + ^ = x̂
+                self.out[-1] = hat(self.out[-1]) or self.out[-1]
             elif "\uff01" <= c <= "\uff5e":
                 self.emit(chr(ord(c) - 0xFEE0), i)
             elif c in CHAR_MAP:
@@ -259,8 +281,8 @@ class _Normaliser:
             inner = _Normaliser(text, self.depth + 1)
             inner.run(start, stop)
             word = "".join(inner.out).replace(SEP, "").strip()
-            hatted = unicodedata.normalize("NFC", word + "\u0302")
-            if len(word) != 1 or not is_letter(word) or len(hatted) != 1:
+            hatted = hat(word) if len(word) == 1 and is_letter(word) else None
+            if hatted is None:
                 self.fail(f"\\{name}{{...}} must hold one letter", i)
             self.emit(hatted, i)
         else:

@@ -213,7 +213,7 @@ class _Parser(NameRules, IndexRules):
                 self.advance()
                 op, rhs = t.text, self.concrete(self.unary())
             elif self.starts_factor(t, implicit_only):
-                if t.kind == "num" and self.tokens[self.i - 1].kind == "num":
+                if t.kind == "num" and self.tokens[self.i - 1].kind == "num" and not self.ones_outer_product():
                     self.fail("two numbers in a row: write * between them")
                 op, rhs = "*", self.concrete(self.sum_() if self.is_sum(t) else self.power())
             else:
@@ -233,6 +233,12 @@ class _Parser(NameRules, IndexRules):
             else:
                 acc = self.alg.hadamard(acc, rhs, t.pos)
             self.label(acc, start)
+
+    def ones_outer_product(self) -> bool:
+        """`1 1^T`: a column of ones times a row of ones (the square of ones), not two numbers."""
+        before, now, after = self.tokens[self.i - 1], self.tok, self.peek()
+        return before.text == "1" and now.text == "1" and (
+            self.at("ᵀ", after) or self.at("⊤", after) or (self.at("^", after) and self.peek(2).raw in ("T", "⊤")))
 
     def starts_factor(self, t: Token, implicit_only: bool) -> bool:
         if t.kind == "num":
@@ -371,6 +377,8 @@ class _Parser(NameRules, IndexRules):
             if t.text == ONES:
                 self.advance()
                 delta = self.indicator()
+                if delta is None and self.at("[") and not self.at("]", self.peek()):
+                    return self.group()  # 𝟙[z > 0], \mathbf{1}\{z > 0\}: the bracket is the indicator
                 return delta if delta is not None else self.label(self.alg.mat(Ambi(ONE)), t.pos)
             if t.text == "Σ":
                 return self.sum_()

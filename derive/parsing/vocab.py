@@ -251,7 +251,7 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
                 typed.append(plain)
             for surface in _variants(plain):
                 surfaces.setdefault(surface, k)
-                m = re.fullmatch(r"([A-Za-z]+)(?:_\{?([0-9]+)\}?|([0-9]+))", surface)
+                m = re.fullmatch(r"([A-Za-z]+)(?:_\{?([A-Za-z0-9]+)\}?|([0-9]+))", surface)
                 if m:
                     continued.setdefault(f"{m.group(1)}_{{{m.group(2) or m.group(3)}," , k)
             if entry not in entries.setdefault(k, []):

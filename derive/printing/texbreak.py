@@ -2,7 +2,7 @@
 
 TeX does not break display math. A derivation step of a two-layer network is
 three page widths long, so the renderer breaks it itself: at the `+` and `−`
-between terms, at any depth of `\\left( … \\right)` (closing the open
+between terms, and before a `\\sum` inside a long product, at any depth of `\\left( … \\right)` (closing the open
 delimiters with `\\right.` at the end of a line and reopening them with
 `\\left.` on the next), never inside a brace group (a fraction, a subscript).
 
@@ -120,6 +120,35 @@ def _matching_rights(toks: list[str]) -> dict[int, int]:
     return matches
 
 
+def _after_operator_or_sum(toks: list[str], pos: int) -> bool:
+    """Does the `\\sum` at `pos` follow a + or −, or the limits of another sum (Σ_n Σ_m stays together)?"""
+    at = pos - 1
+    while at >= 0 and toks[at].isspace():
+        at -= 1
+    if at < 0 or toks[at] in "+-=":
+        return True
+    if toks[at] != "}":
+        return False
+    depth = 0
+    while at >= 0:  # back over the limit groups ^{…} _{…} to what they belong to
+        if toks[at] == "}":
+            depth += 1
+        elif toks[at] == "{":
+            depth -= 1
+            if depth == 0:
+                at -= 1
+                if at >= 0 and toks[at] in "^_":
+                    at -= 1
+                    while at >= 0 and toks[at].isspace():
+                        at -= 1
+                    if at >= 0 and toks[at] == "}":
+                        continue
+                    return at >= 0 and toks[at] == r"\sum"
+                return False
+        at -= 1
+    return False
+
+
 def _pieces(latex: str, min_group: float) -> list[_Piece]:
     """Split at the binary + and − of brace depth 0; each piece starts with its operator.
 
@@ -139,8 +168,10 @@ def _pieces(latex: str, min_group: float) -> list[_Piece]:
             open_lefts.append(pos)
         elif tok == r"\right" and braces == 0 and open_lefts:
             open_lefts.pop()
-        elif (tok in "+-" and braces == 0 and 0 < pos < len(toks) - 1
-              and toks[pos - 1].isspace() and toks[pos + 1].isspace() and pos - 1 > start):
+        elif (braces == 0 and 0 < pos < len(toks) - 1 and toks[pos - 1].isspace() and pos - 1 > start
+              and ((tok in "+-" and toks[pos + 1].isspace())
+                   or (tok == r"\sum" and not _after_operator_or_sum(toks, pos)))):
+            # a break before + or −, or inside a long product before a sum (the product goes on)
             if open_lefts:
                 inner = open_lefts[-1]
                 if _width(toks[inner:rights.get(inner, len(toks)) + 2]) < min_group:
