@@ -161,11 +161,28 @@ def refold_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
             arg = sp.Wild("arg")
             patterns.append((info.body(arg), info, {None: arg}, sp.S.One))
 
+    def needs(pattern):
+        """What a node must have for `pattern` to match it: its head, its arity (unless a wild stands at
+        the top), and the bases and named symbols the pattern holds."""
+        arity = None if any(isinstance(a, sp.Wild) for a in pattern.args) else len(pattern.args)
+        named = {s for s in pattern.free_symbols if type(s) is sp.Symbol and not s.name.startswith("_b")}
+        return pattern.func, arity, {b for b in pattern.atoms(sp.IndexedBase)}, named
+
+    requirements = [needs(pattern) for pattern, *_ in patterns]
+
     def fold(e):
         if e.is_Atom or isinstance(e, sp.Indexed):
             return e
-        for pattern, owner, wilds, scale in patterns:
-            found = _match(e, pattern)
+        bases = symbols = canonical = None
+        for (pattern, owner, wilds, scale), (head, arity, wanted, named) in zip(patterns, requirements):
+            if e.func is not head or (arity is not None and len(e.args) != arity and not e.is_Pow):
+                continue  # cheap tests before SymPy's matcher
+            bases = {b for b in e.atoms(sp.IndexedBase)} if bases is None else bases
+            symbols = e.free_symbols if symbols is None else symbols
+            if not wanted <= bases or not named <= symbols:
+                continue
+            canonical = canonical_bound(e) if canonical is None else canonical
+            found = canonical.match(pattern)
             power = sp.S.One
             if found is None and e.is_Pow and pattern.is_Pow and e.exp.is_Rational and pattern.exp.is_Rational \
                     and (e.exp / pattern.exp).is_integer:

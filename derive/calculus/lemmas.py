@@ -120,10 +120,25 @@ def _translate_bases(answer, lemma: SymbolLemma, spec: Spec, intermediate):
     return mapping
 
 
+_SHAPE_KEYS: dict = {}
+
+
+def _cached_shape_key(expr, spec: Spec, intermediate, params) -> sp.Expr:
+    """shape_key, remembered per spec object (a derivation asks the same question at every step)."""
+    key = (id(spec), expr, intermediate, params)
+    hit = _SHAPE_KEYS.get(key)
+    if hit is None or hit[0] is not spec:
+        hit = _SHAPE_KEYS[key] = (spec, shape_key(expr, spec, intermediate, params))
+        if len(_SHAPE_KEYS) > 4096:
+            _SHAPE_KEYS.pop(next(iter(_SHAPE_KEYS)))
+    return hit[1]
+
+
 def symbol_lemma(node: D, spec: Spec, depends, available, used: set[str], derive):
     """∂q/∂v for a defined q by a derived rule, directly or through an intermediate."""
     quantity, params = _quantity(node.expr)
-    if quantity not in spec.definitions:
+    lemmas = [lemma for lemma in library(spec)[0] if available(lemma.spec, lemma.part_id)]
+    if quantity not in spec.definitions or not lemmas:
         return None
     # Walk the definition chain breadth-first: the nearest intermediate first.
     for intermediate in _chain(node.expr, spec):
@@ -131,9 +146,9 @@ def symbol_lemma(node: D, spec: Spec, depends, available, used: set[str], derive
             continue
         if len(spec.shapes[intermediate]) != 1:
             continue
-        key = shape_key(node.expr, spec, intermediate, params)
-        for lemma in library(spec)[0]:
-            if lemma.key != key or not available(lemma.spec, lemma.part_id):
+        key = _cached_shape_key(node.expr, spec, intermediate, params)
+        for lemma in lemmas:
+            if lemma.key != key:
                 continue
             entry_var = node.wrt.base if isinstance(node.wrt, sp.Indexed) else node.wrt
             direct = intermediate == entry_var

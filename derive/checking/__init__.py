@@ -16,11 +16,12 @@ from .ladder import (
     UNDECIDED,
     Result,
     check,
+    check_part,
     equiv,
     resolve,
     run_payload,
     warm,
 )
 
-__all__ = ["EQUIVALENT", "EXIT_CODES", "INVALID", "NOT_EQUIVALENT", "UNDECIDED", "Result", "check", "equiv",
+__all__ = ["EQUIVALENT", "EXIT_CODES", "INVALID", "NOT_EQUIVALENT", "UNDECIDED", "Result", "check", "check_part", "equiv",
            "resolve", "run_payload", "warm"]

@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 
 import sympy as sp
 
@@ -73,11 +72,19 @@ def resolve(target: str) -> tuple[str, str]:
     return library.resolve(target)
 
 
-@lru_cache(maxsize=256)
-def _points(problem_id: str, part_id: str, relax: frozenset = frozenset()):
-    spec = library.load(problem_id)
-    part = spec.part_by_id(part_id)
-    return spec_points(spec, part.free, seed=f"{problem_id}/{part_id}/{sorted(map(str, relax))}", relax=relax)
+_POINTS: dict = {}
+
+
+def _points(spec, part, relax: frozenset = frozenset()) -> list[Point]:
+    """The checker's points for a part (cached per spec object: specs built in memory may share ids)."""
+    key = (id(spec), part.id, tuple(part.free), relax)
+    hit = _POINTS.get(key)
+    if hit is None or hit[0] is not spec:
+        seed = f"{spec.id}/{part.id}/{sorted(map(str, relax))}"
+        hit = _POINTS[key] = (spec, spec_points(spec, part.free, seed=seed, relax=relax))
+        while len(_POINTS) > 256:
+            _POINTS.pop(next(iter(_POINTS)))
+    return hit[1]
 
 
 def warm(targets: Iterable[str]) -> None:
@@ -89,7 +96,7 @@ def warm(targets: Iterable[str]) -> None:
             continue
         spec = library.load(problem_id)
         Vocabulary.from_spec(spec, spec.part_by_id(part_id))
-        _points(problem_id, part_id)
+        _points(spec, spec.part_by_id(part_id))
 
 
 def _with_deadline(envs, deadline):
@@ -104,11 +111,16 @@ def _free_indices(spec, expr) -> set:
 
 def check(target: str, answer: str, fmt: str = "auto", timeout: float = DEFAULT_TIMEOUT) -> Result:
     """Check a student's answer to `problem/part` against the reference."""
-    start = time.monotonic()
-    deadline = start + timeout
     problem_id, part_id = resolve(target)
     spec = library.load(problem_id)
-    part = spec.part_by_id(part_id)
+    return check_part(spec, spec.part_by_id(part_id), answer, fmt, timeout)
+
+
+def check_part(spec, part, answer: str, fmt: str = "auto", timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Check an answer to a part of a spec object (one from the library, or built in memory)."""
+    start = time.monotonic()
+    deadline = start + timeout
+    problem_id, part_id = spec.id, part.id
     result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=tex(part.reference, spec))
     try:
         parsed = parse(answer, Vocabulary.from_spec(spec, part), fmt=fmt)
@@ -140,7 +152,7 @@ def _decide(result: Result, spec, part, student, deadline) -> None:
         result.assumptions_used = _assumptions_used(spec, part, student, deadline)
         _say_assumptions(result)
         return
-    envs = _with_deadline(_points(spec.id, part.id), deadline)
+    envs = _with_deadline(_points(spec, part), deadline)
     outcome = compare(spec, student, reference, envs)
     if outcome.equal is None:
         result.verdict = UNDECIDED
@@ -190,7 +202,7 @@ def _assumptions_used(spec, part, student, deadline) -> list[str]:
             bases = frozenset(b for b in assumption.lhs.atoms(sp.IndexedBase) if b in spec.samplers)
             if not bases:
                 continue
-            envs = _with_deadline(_points(spec.id, part.id, bases), deadline)
+            envs = _with_deadline(_points(spec, part, bases), deadline)
             if compare(spec, student, part.reference, envs).equal is False:
                 used.append(assumption.text)
     except Timeout:
