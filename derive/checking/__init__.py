@@ -23,5 +23,5 @@ from .ladder import (
     warm,
 )
 
-__all__ = ["EQUIVALENT", "EXIT_CODES", "INVALID", "NOT_EQUIVALENT", "UNDECIDED", "Result", "check", "check_part", "equiv",
-           "resolve", "run_payload", "warm"]
+__all__ = ["EQUIVALENT", "EXIT_CODES", "INVALID", "NOT_EQUIVALENT", "UNDECIDED", "Result", "check", "check_part",
+           "equiv", "resolve", "run_payload", "warm"]
