@@ -5,7 +5,7 @@
 - `derive --help` and `derive list`: wall time, and whether SymPy was imported;
 - `derive softmax-jacobian --latex`, cold process, with the on-disk cache warm
   and with --no-cache, against `python -c "import sympy"` measured in the same run;
-- deriving every part of every problem in one process.
+- deriving every part of every problem in one process, and the slowest part.
 """
 from __future__ import annotations
 
@@ -52,13 +52,16 @@ def main() -> None:
     print(f"derive softmax-jacobian --latex --no-cache    {cold * 1000:8.0f} ms = {ratio:.2f}x import sympy")
     code = ("import time; t=time.perf_counter()\n"
             "from derive.problem import library; from derive.calculus import derive\n"
-            "n=0\n"
+            "n, slowest = 0, (0.0, '')\n"
             "for spec in library.all_specs():\n"
             "    for part in spec.parts:\n"
-            "        derive(spec, part.id); n+=1\n"
-            "print(n, time.perf_counter()-t)")
+            "        s = time.perf_counter(); derive(spec, part.id); n += 1\n"
+            "        slowest = max(slowest, (time.perf_counter() - s, spec.id + '/' + part.id))\n"
+            "print(n, time.perf_counter()-t, slowest[0], slowest[1])")
     out = subprocess.run([PY, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT).stdout.split()
     print(f"derive every part of every problem            {float(out[1]) * 1000:8.0f} ms ({out[0]} parts, one process)")
+    print(f"  the slowest part                            {float(out[2]) * 1000:8.0f} ms ({out[3]}; "
+          f"a part derived first also pays for what later parts reuse)")
 
 
 if __name__ == "__main__":

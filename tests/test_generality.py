@@ -294,11 +294,28 @@ SPEC.part("jacobian", "Find dy_i/dx_j.", target=D(y[i], x[j]),
 '''
 
 
+TEMPERATURE = '''
+from sympy import KroneckerDelta, Sum, exp
+from derive.spec import D, Spec
+
+SPEC = Spec(id="temperature-t", title="Softmax with a temperature", source="test", statement="σ_i = softmax(x/T)_i")
+n = SPEC.dim("n")
+i, j, k = SPEC.indices("i j k", range=n)
+x = SPEC.tensor("x", n)
+T = SPEC.scalar("T", sample="positive")
+sigma = SPEC.tensor("sigma", n, latex=r"\\sigma", text="σ", aliases=("s",))
+SPEC.define(sigma[i], exp(x[i] / T) / Sum(exp(x[k] / T), (k, 1, n)))
+SPEC.part("jacobian", "Find dσ_i/dx_j.", target=D(sigma[i], x[j]),
+          reference=sigma[i] * (KroneckerDelta(i, j) - sigma[j]) / T, free=(i, j), matrix=True)
+'''
+
+
 @pytest.mark.parametrize("spec,problem,index,matrix", [
     (SOFTPLUS, "softplus-t", ["σ(x)"], []),
     (LOGISTIC, "logreg-t", ["Σ_{n=1..N} X_nl·(p_n - y_n)/N", "Σ_{n=1..N} (p_n - y_n)/N"], ["1/N X^T (p - y)"]),
     (NORMALISE, "l2norm-t", ["(δ_ij - y_i·y_j)/r"], ["1/r (I - y y^T)"]),
-], ids=["softplus", "logistic-regression", "l2-normalisation"])
+    (TEMPERATURE, "temperature-t", ["(σ_i·(δ_ij - σ_j))/T"], ["1/T (diag(σ) - σ σ^T)"]),
+], ids=["softplus", "logistic-regression", "l2-normalisation", "temperature"])
 def test_answers_are_folded_into_the_defined_quantities(tmp_path, spec, problem, index, matrix):
     """The forms a teacher writes, from the problem's own definitions (no other problem is consulted)."""
     from derive.documents.report import derive_report

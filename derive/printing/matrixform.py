@@ -63,8 +63,20 @@ def to_matrix(expr: sp.Expr, free: tuple[sp.Symbol, ...], spec: Any) -> sp.Matri
     return common_scalar_out(conv.broadcast(conv.conv(expr, row, col), row, col, True, col is not None))
 
 
+def _scalars_out_of_diag(m: Any) -> Any:
+    """diag(c v) = c diag(v) for a scalar c (so that it can be shared with the other terms)."""
+    if isinstance(m, DiagMatrix):
+        coefficient, inner = m.args[0].as_coeff_mmul() if hasattr(m.args[0], "as_coeff_mmul") else (1, m.args[0])
+        return m if coefficient == 1 else _mm(coefficient, DiagMatrix(sp.MatMul(*inner.args)
+                                                                        if isinstance(inner, sp.MatMul) else inner))
+    if isinstance(m, sp.MatAdd):
+        return sp.MatAdd(*[_scalars_out_of_diag(a) for a in m.args])
+    return m
+
+
 def common_scalar_out(m: Any) -> Any:
     """A scalar every term of a matrix sum shares, taken out: I/r − y yᵀ/r = (I − y yᵀ)/r."""
+    m = _scalars_out_of_diag(m)
     if not isinstance(m, sp.MatAdd):
         return m
     split = [term.as_coeff_mmul() if hasattr(term, "as_coeff_mmul") else (sp.S.One, term) for term in m.args]
