@@ -33,7 +33,7 @@ MAX_ANSWER = 100_000  # characters kept from an answer cell of a grading file; t
 MAX_STDIN = 1_000_000  # bytes read from standard input for one answer
 
 # -- the engine ------------------------------------------------------------------------
-MAX_STEPS = 40  # steps of one derivation
+MAX_STEPS = 100  # steps of one derivation (a network three normalisations deep takes about 45)
 
 
 class Limits(NamedTuple):
