@@ -27,6 +27,7 @@ from ..parsing import ParseError, Vocabulary, parse
 from ..printing import tex
 from ..problem import library
 from ..problem.sampling import Point
+from ..problem.spec import Part, Spec
 from .compare import Comparison, compare, counterexample, spec_points
 from .diagnose import diagnose
 from .evaluate import Timeout
@@ -116,7 +117,7 @@ def check(target: str, answer: str, fmt: str = "auto", timeout: float = DEFAULT_
     return check_part(spec, spec.part_by_id(part_id), answer, fmt, timeout)
 
 
-def check_part(spec, part, answer: str, fmt: str = "auto", timeout: float = DEFAULT_TIMEOUT) -> Result:
+def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: float = DEFAULT_TIMEOUT) -> Result:
     """Check an answer to a part of a spec object (one from the library, or built in memory)."""
     start = time.monotonic()
     deadline = start + timeout
