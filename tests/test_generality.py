@@ -185,8 +185,9 @@ from sympy import Sum
 from derive.spec import D, Spec, Iverson
 
 SPEC = Spec(id="crop-t", title="A crop", source="test", statement="y_i = x_i for i = 1..M, M < N")
-N = SPEC.dim("N")
 M = SPEC.dim("M")
+P = SPEC.dim("P")
+N = SPEC.dim("N", value=M + P)  # M < N
 (j,) = SPEC.indices("j", range=N)
 (i,) = SPEC.indices("i", range=M)
 x = SPEC.tensor("x", N)
@@ -324,3 +325,94 @@ def test_answers_are_folded_into_the_defined_quantities(tmp_path, spec, problem,
     parts = derive_report(problem)["parts"]
     assert [p["answer"]["index_text"] for p in parts] == index
     assert [p["answer"]["matrix_text"] for p in parts if p["answer"]["matrix_text"]] == matrix
+
+
+# -- regressions found in review: soundness of the new rewrites and verdicts ----------------------------
+DECAY = '''
+from sympy import Rational, Sum
+from derive.spec import D, Spec
+SPEC = Spec(id="decay-t", title="weight decay", source="test", statement="R = λ/2 Σ w²")
+n = SPEC.dim("n")
+(k,) = SPEC.indices("k", range=n)
+w = SPEC.tensor("w", n)
+lam = SPEC.scalar("lambda", latex=r"\\\\lambda", text="λ")
+R = SPEC.scalar("R")
+SPEC.define(R, lam / 2 * Sum(w[k] ** 2, (k, 1, n)))
+SPEC.part("dlam", "Find dR/dλ.", target=D(R, lam), reference=Sum(w[k] ** 2, (k, 1, n)) / 2)
+'''
+CROP_SOLVE = '''
+from sympy import Sum
+from derive.spec import D, Spec, Iverson
+SPEC = Spec(id="cropsolve-t", title="crop and scale", source="test", statement="q_i = 2 x_i, i <= M")
+M = SPEC.dim("M")
+P = SPEC.dim("P")
+N = SPEC.dim("N", value=M + P)
+(j,) = SPEC.indices("j", range=N)
+(i,) = SPEC.indices("i", range=M)
+x = SPEC.tensor("x", N)
+g = SPEC.tensor("g", M)
+q = SPEC.tensor("q", M)
+L = SPEC.scalar("L")
+SPEC.define(q[i], 2 * x[i])
+SPEC.define(L, Sum(g[i] * q[i], (i, 1, M)) + Sum(x[j] ** 2, (j, 1, N)) / 2)
+SPEC.part("dx", "Find dL/dx_j.", target=D(L, x[j]), reference=2 * g[j] * Iverson(j <= M) + x[j], free=(j,))
+'''
+RAMP = '''
+from sympy import Max, Sum
+from derive.spec import D, Spec
+SPEC = Spec(id="ramp-t", title="ramps", source="test", statement="L = Σ_k w_k max(0, z − k)")
+K = SPEC.dim("K")
+(k,) = SPEC.indices("k", range=K)
+w = SPEC.tensor("w", K)
+z = SPEC.scalar("z")
+L = SPEC.scalar("L")
+SPEC.define(L, Sum(w[k] * Max(0, z - k), (k, 1, K)))
+from derive.spec import Iverson
+SPEC.part("dz", "Find dL/dz.", target=D(L, z), reference=Sum(w[k] * Iverson(z > k), (k, 1, K)))
+'''
+CUMSUM = '''
+from sympy import Sum
+from derive.spec import D, Spec, Iverson
+SPEC = Spec(id="cumsum-t", title="nested ranges", source="test", statement="L = Σ_m Σ_{k=m+2}^N x_k")
+N = SPEC.dim("N")
+j, k, m = SPEC.indices("j k m", range=N)
+x = SPEC.tensor("x", N)
+L = SPEC.scalar("L")
+SPEC.define(L, Sum(Sum(x[k], (k, m + 2, N)), (m, 1, N)))
+SPEC.part("dx", "Find dL/dx_j.", target=D(L, x[j]), reference=Sum(Iverson(m + 2 <= j), (m, 1, N)), free=(j,))
+'''
+
+
+@pytest.mark.parametrize("spec,problem", [(DECAY, "decay-t"), (CROP_SOLVE, "cropsolve-t"), (RAMP, "ramp-t"),
+                                          (CUMSUM, "cumsum-t")], ids=["no-division-by-λ", "fold-within-range",
+                                                                      "real-bound-not-a-limit", "nested-ranges"])
+def test_folds_and_limits_never_change_the_value(tmp_path, spec, problem):
+    from derive.authoring import validate_problem
+    from derive.documents.report import derive_report
+
+    course(tmp_path, **{problem.replace("-", "_"): spec})
+    assert validate_problem(problem).ok, validate_problem(problem).failures
+    for part in derive_report(problem)["parts"]:
+        assert "λ" not in [c["text"] for c in part["domain"]]
+        assert check(f"{problem}/{part['id']}", part["answer"]["index_ascii"]).verdict == "equivalent"
+
+
+@pytest.mark.parametrize("target,answer,verdict", [
+    ("softmax-jacobian/jacobian", "s_i*(2[i >= j][j>=i] - s_j)", "not_equivalent"),  # [i >= j] at i = j decides
+    ("softmax-jacobian/jacobian", "-s_i s_j + [i-j >= 0] - [i - j > 0]", "not_equivalent"),
+    ("conv1d/db", "sum_{p=1}^{N} [p <= M] g_p", "equivalent"),
+    ("conv1d/dx", "sum_m [1 <= j-m+1][j-m+1 <= M] g_{j-m+1} w_m", "equivalent"),
+    ("conv1d/dx", "g_j w_1 + [j<=M]", "invalid"),  # the indicator guards nothing: g_j out of range
+    ("relu-mlp/dZ2", "1[Z2 > 0] ⊙ ((Psi - Delta) W2^T)/N", "equivalent"),
+    ("relu-mlp/dZ2", "𝟙[Z2 > 0] ⊙ ((Psi - Delta) W2^T)/N", "equivalent"),
+])
+def test_indicators_between_whole_numbers_decide_and_guard(target, answer, verdict):
+    assert check(target, answer).verdict == verdict
+
+
+def test_max_of_exact_and_float_values_and_erf_evaluate():
+    from derive.checking import equiv
+
+    assert equiv("max(x/2, exp(x))", "exp(x)").verdict == "equivalent"
+    assert equiv("erf(x)(1+x)", "erf(x) + x erf(x)").verdict == "equivalent"
+    assert equiv("erf(x)(1+x)", "erf(x) + 2 x erf(x)").verdict == "not_equivalent"

@@ -65,11 +65,11 @@ class Witness:
 
     def _expand_sums(self, expr: sp.Expr) -> sp.Expr:
         if isinstance(expr, sp.Sum):
-            terms = [expr.function]
-            for var, lo, hi in expr.limits:  # limits may hold free indices: Σ_{k=max(1, j−M+1)}^{min(K, j)}
-                lo, hi = (int(b.xreplace(self.point.indices)) for b in (lo, hi))
-                terms = [t.xreplace({var: v}) for t in terms for v in range(lo, hi + 1)]
-            return sp.Add(*[self._expand_sums(t) for t in terms])
+            var, lo, hi = expr.limits[-1]  # the outermost limit: inner bounds may depend on its variable
+            inner = expr.function if len(expr.limits) == 1 else sp.Sum(expr.function, *expr.limits[:-1])
+            # limits may hold free indices: Σ_{k=max(1, j−M+1)}^{min(K, j)}
+            lo, hi = (int(b.xreplace(self.point.indices)) for b in (lo, hi))
+            return sp.Add(*[self._expand_sums(inner.xreplace({var: v})) for v in range(lo, hi + 1)])
         if expr.args and not isinstance(expr, (sp.Indexed, sp.IndexedBase)):
             return expr.func(*[self._expand_sums(a) for a in expr.args])
         return expr
@@ -115,6 +115,9 @@ class Witness:
                                               (e in self.spec.shapes or e in self.spec.definitions)):
                 base, idx = self._key(e)
                 definition = self.spec.definitions.get(base)
+                shape = self.spec.shapes.get(base, ())
+                if any(not 1 <= k <= self.point.sizes.get(dim, 0) for k, dim in zip(idx, shape)):
+                    raise ValueError(f"{base}{list(idx)} is out of range: the expression has no value here")
                 if definition is not None and base not in stop:
                     body = definition.body.xreplace(dict(zip(definition.params, map(sp.Integer, idx))))
                     out = visit(self.concrete(body))

@@ -15,7 +15,7 @@ from sympy.core.traversal import bottom_up
 
 from ..problem.spec import D, Spec
 from .indices import canonical_bound
-from .sums import map_sum_bodies, pull_constants, pull_out
+from .sums import interval, map_sum_bodies, provably_at_most, pull_constants, pull_out
 
 
 def _index_wilds(params):
@@ -153,7 +153,8 @@ def refold_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
         wilds = _index_wilds(definition.params)
         patterns.append((canonical_bound(body).xreplace(wilds), definition, wilds, sp.S.One))
         scale, sums = body.as_independent(sp.Sum, as_Add=False)
-        if isinstance(sums, sp.Sum) and scale != 1 and not definition.params:
+        if isinstance(sums, sp.Sum) and scale != 1 and not definition.params and \
+                (scale.is_positive or scale.is_negative):  # Σ_k x_k = nμ; not Σ w² = 2R/λ, for λ may be 0
             # a mean μ = Σ_k x_k / n: the bare sum Σ_k x_k is n μ
             patterns.append((canonical_bound(sums), definition, wilds, 1 / scale))
     for info in spec.functions.values():
@@ -275,14 +276,18 @@ def fold_by_solving(expr: sp.Expr, spec: Spec, tidy) -> sp.Expr:
             continue
         entry, value = solved
         params = tuple(definition.params)
+        shape = spec.shapes.get(definition.lhs.base, ()) if isinstance(definition.lhs, sp.Indexed) else ()
+        ranges = {index: (sp.S.One, dim) for index, dim in spec.index_range.items()}
 
-        def substitute(e, entry=entry, value=value, params=params):
-            if isinstance(e, sp.Indexed) and e.base == entry.base and len(e.indices) == len(params):
+        def substitute(e, known, entry=entry, value=value, params=params, shape=shape):
+            # only where the defined quantity exists: q_j = 2x_j for j ≤ M says nothing of x_j, j > M
+            if isinstance(e, sp.Indexed) and e.base == entry.base and len(e.indices) == len(params) and \
+                    all(_provably_within(i, dim, known, spec.dim_values) for i, dim in zip(e.indices, shape)):
                 return value.xreplace(dict(zip(params, e.indices)))
             return e
 
-        for candidate in (_outside_sums(best, substitute), best.replace(
-                lambda e, entry=entry: isinstance(e, sp.Indexed) and e.base == entry.base, substitute)):
+        for inside in (False, True):
+            candidate = _replace_entries(best, substitute, ranges, inside)
             if candidate == best:
                 continue
             candidate = tidy(candidate)
@@ -292,11 +297,25 @@ def fold_by_solving(expr: sp.Expr, spec: Spec, tidy) -> sp.Expr:
     return best
 
 
-def _outside_sums(expr: sp.Expr, fn) -> sp.Expr:
-    """`fn` applied to every node that is not inside a Sum (the entries a sum runs over stay as they are)."""
-    if isinstance(expr, sp.Sum) or not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
-        return fn(expr)
-    return fn(expr.func(*[_outside_sums(a, fn) for a in expr.args]))
+def _provably_within(index: sp.Expr, dim: sp.Expr, ranges: dict, dims: dict) -> bool:
+    bound = interval(index, ranges)
+    return bound is not None and provably_at_most(sp.S.One, bound[0], dims) and \
+        provably_at_most(bound[1], dim, dims)
+
+
+def _replace_entries(expr: sp.Expr, fn, ranges: dict, inside_sums: bool) -> sp.Expr:
+    """`fn(node, ranges)` on every node (inside sums too when `inside_sums`), with the index ranges known
+    there: the problem's indices, and the limits of the enclosing sums."""
+    if isinstance(expr, sp.Sum):
+        if not inside_sums:
+            return expr
+        known = {**ranges, **{var: (lo, hi) for var, lo, hi in expr.limits}}
+        return sp.Sum(_replace_entries(expr.function, fn, known, inside_sums), *expr.limits)
+    if isinstance(expr, sp.Indexed):
+        return fn(expr, ranges)
+    if not expr.args or isinstance(expr, sp.IndexedBase):
+        return expr
+    return expr.func(*[_replace_entries(a, fn, ranges, inside_sums) for a in expr.args])
 
 
 def split_sums_and_fold(expr: sp.Expr, spec: Spec, tidy) -> sp.Expr:

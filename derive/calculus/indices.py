@@ -50,6 +50,8 @@ def freshen_bound(expr: sp.Expr, used: set[str], preferred=PREFERRED) -> sp.Expr
             for var, lo, hi in node.limits:
                 new = fresh_index(used, preferred)
                 body = body.xreplace({var: new})
+                # an inner limit's bounds may name this (outer) variable: Σ_{m} Σ_{k=m+2}^{N}
+                limits = [(v, a.xreplace({var: new}), b.xreplace({var: new})) for v, a, b in limits]
                 limits.append((new, lo, hi))
             return sp.Sum(body, *limits)
         if node.args and not isinstance(node, (sp.Indexed, sp.IndexedBase)):
@@ -70,6 +72,8 @@ def canonical_bound(expr: sp.Expr) -> sp.Expr:
                 new = sp.Symbol(f"_b{depth}", integer=True)
                 depth += 1
                 body = body.xreplace({var: new})
+                # an inner limit's bounds may name this (outer) variable: Σ_{m} Σ_{k=m+2}^{N}
+                limits = [(v, a.xreplace({var: new}), b.xreplace({var: new})) for v, a, b in limits]
                 limits.append((new, lo, hi))
             return sp.Sum(visit(body, depth), *limits)
         if node.args and not isinstance(node, (sp.Indexed, sp.IndexedBase)):
@@ -97,6 +101,8 @@ def rename_bound_nicely(expr: sp.Expr, avoid: set[str], by_range: dict | None = 
             for var, lo, hi in node.limits:
                 new = fresh_index(inner_used, by_range.get(hi, PREFERRED))
                 body = body.xreplace({var: new})
+                # an inner limit's bounds may name this (outer) variable: Σ_{m} Σ_{k=m+2}^{N}
+                limits = [(v, a.xreplace({var: new}), b.xreplace({var: new})) for v, a, b in limits]
                 limits.append((new, lo, hi))
             return sp.Sum(visit(body, inner_used), *limits)
         if node.args and not isinstance(node, (sp.Indexed, sp.IndexedBase)):

@@ -163,8 +163,8 @@ def _bound_on(relation: sp.Basic, var: sp.Symbol):
     difference = sp.expand(large - small)  # ≥ 0 (or > 0: ≥ 1 for integers)
     coefficient = difference.coeff(var)
     rest = sp.expand(difference - coefficient * var)
-    if coefficient not in (1, -1) or var in rest.free_symbols:
-        return None
+    if coefficient not in (1, -1) or var in rest.free_symbols or not rest.is_integer:
+        return None  # a bound that is not a whole number (k < z for a real z) is no sum limit
     margin = 1 if strict else 0
     # coefficient·var + rest ≥ margin
     return ("lo", margin - rest) if coefficient == 1 else ("hi", rest - margin)

@@ -48,7 +48,7 @@ _ELEMENTARY = {
     sp.sec: mpmath.sec, sp.csc: mpmath.csc, sp.cot: mpmath.cot, sp.sinh: mpmath.sinh, sp.cosh: mpmath.cosh,
     sp.tanh: mpmath.tanh, sp.sech: mpmath.sech, sp.csch: mpmath.csch, sp.coth: mpmath.coth,
     sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan, sp.asinh: mpmath.asinh,
-    sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh,
+    sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh, sp.erf: mpmath.erf,
 }
 
 
@@ -158,7 +158,9 @@ class Evaluator:
         if isinstance(e, (sp.Max, sp.Min)):
             values = [self._eval(a, bound) for a in e.args]
             pick = max if isinstance(e, sp.Max) else min
-            return pick(values, key=lambda v: v if _is_exact(v) else _real(v))
+            if all(_is_exact(v) for v in values):
+                return pick(values)
+            return pick(values, key=_real)
         if isinstance(e, Iverson):
             return int(self._truth(e.condition, bound))
         if isinstance(e, (sp.sign, sp.Heaviside)):
@@ -202,7 +204,10 @@ class Evaluator:
             return not self._truth(condition.args[0], bound)
         if isinstance(condition, Relational):
             a, b = self._eval(condition.lhs, bound), self._eval(condition.rhs, bound)
-            if self._on_jump(a, b):
+            # between whole numbers (indices, sizes, one-hot labels) equality is a value like any other;
+            # only a real-valued condition has a jump where it holds with equality
+            whole = (condition.lhs - condition.rhs).is_integer and _is_exact(a) and _is_exact(b)
+            if not whole and self._on_jump(a, b):
                 raise OnJump(f"{condition} holds with equality")
             if not (_is_exact(a) and _is_exact(b)):
                 a, b = _real(a), _real(b)
@@ -251,14 +256,14 @@ class Evaluator:
         def loop(limits, inner):
             if not limits:
                 return [self._eval(e.function, inner)]
-            var, lo, hi = limits[0]
+            var, lo, hi = limits[-1]  # SymPy lists the innermost limit first: the outermost is bound first
             lo, hi = self._int(lo, inner), self._int(hi, inner)
             self._loops += max(0, hi - lo + 1)
             if self._loops > MAX_LOOP:
                 raise Undefined("sums too long to evaluate")
             out = []
             for k in range(lo, hi + 1):
-                out.extend(loop(limits[1:], {**inner, var: k}))
+                out.extend(loop(limits[:-1], {**inner, var: k}))
             return out
 
         total = 0

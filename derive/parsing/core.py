@@ -32,8 +32,8 @@ class ParserCore:
         self.abs_depth = 0
         self.bound: list[tuple[str, sp.Symbol]] = []
         # entries whose index runs over another range (g_j, j over N, g over M): allowed only where an
-        # indicator [j <= M] in the answer guards them; (message, position, index, dimension)
-        self.range_clashes: list[tuple[str, int, sp.Symbol, sp.Symbol]] = []
+        # indicator [j <= M] in the answer guards them; (message, position, index, dimension, base)
+        self.range_clashes: list[tuple[str, int, sp.Symbol, sp.Symbol, sp.Basic]] = []
         self.alg = Algebra(limits, text, Shapes())
 
     # -- tokens ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..problem.spec import Iverson
 from .core import CLOSERS, ParserCore
 from .lexer import Token
 from .names import NameRef
@@ -235,7 +236,7 @@ class IndexRules(ParserCore):
         if not fitting:
             index, have, dim = clash(fitting_arity[0])
             message = f"the index {index} runs over 1..{have}, but this index of {ref.token.raw} runs over 1..{dim}"
-            self.range_clashes.append((message, ref.token.pos, index, dim))
+            self.range_clashes.append((message, ref.token.pos, index, dim, fitting_arity[0].obj))
             fitting = fitting_arity
         entry = self.choose(ref.token, fitting)
         return entry.obj[tuple(idx)]
@@ -446,7 +447,9 @@ class IndexRules(ParserCore):
             high = slot if slot is not None else spec_range
             if high is None:
                 self.fail(f"cannot tell the range of {letter}: write its bounds, Σ_{{{letter}=1..n}}", pos)
-        elif slot is not None and high != slot and _plain(high):
+        elif slot is not None and high != slot and _plain(high) and not any(
+                isinstance(f, Iverson) and {symbol, slot} <= f.condition.free_symbols
+                for f in sp.Mul.make_args(body)):  # Σ_{p=1}^{N} [p <= M] g_p: the indicator keeps g in range
             self.fail(f"the sum over {letter} runs to {high}, but {letter} indexes 1..{slot}", pos)
         low = sp.Integer(1) if low is None else low
         if slot is not None and low != 1 and _plain(low):

@@ -159,6 +159,27 @@ def parse(text: str, vocab: Vocabulary, fmt: str = "auto", **limits) -> Parsed:
     return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters))
 
 
+def _guarded(value, index, dim, base) -> bool:
+    """Is every entry of `base` indexed by `index` in a product with an indicator on `index` and `dim`
+    ([j <= M] g_j)?"""
+    if not isinstance(value, sp.Basic):
+        return False
+
+    def guards(factors) -> bool:
+        return any(isinstance(f, Iverson) and {index, dim} <= f.condition.free_symbols for f in factors)
+
+    def covered(e, guarded: bool) -> bool:
+        if isinstance(e, sp.Indexed):
+            return guarded or e.base != base or index not in e.free_symbols
+        if isinstance(e, sp.Mul):
+            guarded = guarded or guards(e.args)
+        if isinstance(e, sp.Sum):
+            guarded = guarded or guards(sp.Mul.make_args(e.function))
+        return all(covered(a, guarded) for a in e.args)
+
+    return covered(value, False)
+
+
 class _Parser(NameRules, IndexRules):
     """Recursive descent over the token list; `NameRules` and `IndexRules` hold the names and sums."""
 
@@ -184,9 +205,8 @@ class _Parser(NameRules, IndexRules):
     def check_range_clashes(self, value) -> None:
         """An entry indexed out of its range (g_j, j over N, g over M) is allowed only under an indicator
         that bounds that index by that range ([j <= M] g_j): elsewhere it is the student's mistake."""
-        guards = value.atoms(Iverson) if isinstance(value, sp.Basic) else set()
-        for message, position, index, dim in self.range_clashes:
-            if not any({index, dim} <= guard.condition.free_symbols for guard in guards):
+        for message, position, index, dim, base in self.range_clashes:
+            if not _guarded(value, index, dim, base):
                 self.fail(message, position)
 
     def expr(self):
@@ -233,6 +253,26 @@ class _Parser(NameRules, IndexRules):
             else:
                 acc = self.alg.hadamard(acc, rhs, t.pos)
             self.label(acc, start)
+
+    def bracket_holds_relation(self) -> bool:
+        """Does a bracket open here whose top level holds a comparison ([z > 0], [i = j])?"""
+        if not (self.at("[") or self.at("(")):
+            return False
+        depth, k = 0, self.i
+        while k < len(self.tokens):
+            t = self.tokens[k]
+            if t.kind == "end":
+                return False
+            if t.kind == "op" and t.text in ("(", "["):
+                depth += 1
+            elif t.kind == "op" and t.text in (")", "]"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and t.kind == "op" and t.text in RELATIONS:
+                return True
+            k += 1
+        return False
 
     def ones_outer_product(self) -> bool:
         """`1 1^T`: a column of ones times a row of ones (the square of ones), not two numbers."""
@@ -359,6 +399,8 @@ class _Parser(NameRules, IndexRules):
         t = self.tok
         if t.kind == "num":
             self.advance()
+            if t.text == "1" and self.bracket_holds_relation():
+                return self.group()  # 1[z > 0]: the indicator itself, not a column of ones times it
             return self.number(t)
         if t.kind in ("word", "unknown"):
             return self.name()

@@ -165,8 +165,13 @@ def _sizes(spec, rng: random.Random, sizes: tuple[int, int]) -> dict:
     free = sorted((d for d in dims if d not in values), key=str)
     for _ in range(100):
         size = {dim: rng.randint(*sizes) for dim in free}
-        for dim, value in values.items():
-            size[dim] = int(value.xreplace(size))
+        for _ in range(len(values)):  # a value may name a dimension defined after it
+            for dim, value in values.items():
+                known = value.xreplace(size)
+                if known.is_Integer:
+                    size[dim] = int(known)
+        if any(dim not in size for dim in values):
+            raise ValueError("the dimension values refer to each other in a circle")
         if all(size[d] >= 1 for d in values):
             return size
         sizes = (sizes[0], sizes[1] + 1)  # room for the defined ones
