@@ -286,7 +286,33 @@ _TIMEOUT = click.option("--timeout", type=click.FloatRange(0.1, 600), default=DE
                         help="Seconds before the verdict is 'undecided' (exit 3).")
 
 
-@main.command("check", help="Check a student's answer against a part's reference." + """
+class AnswerCommand(click.Command):
+    """A command whose arguments are answers, which may begin with a minus sign (-t_i, -tanh(x)^2 + 1): an
+    argument that is not one of the command's own options is an argument, not a cluster of flags."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag
+        options, positionals, rest = [], [], list(args)
+        while rest:
+            arg = rest.pop(0)
+            if arg == "--":
+                positionals += rest
+                break
+            name = arg.split("=", 1)[0]
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg and rest:
+                    options.append(rest.pop(0))
+            else:
+                positionals.append(arg)
+        return super().parse_args(ctx, [*options, "--", *positionals])
+
+
+@main.command("check", cls=AnswerCommand, help="Check a student's answer against a part's reference." + """
 
 TARGET is problem/part (or a problem with one part); ANSWER is plain text,
 Unicode or LaTeX, or '-' to read it from standard input. Exit codes: 0
@@ -340,7 +366,8 @@ def _assumptions(items) -> dict:
     return assume
 
 
-@main.command("equiv", help="Are two expressions equal for all real values of their variables?" + """
+@main.command("equiv", cls=AnswerCommand,
+              help="Are two expressions equal for all real values of their variables?" + """
 
 Real variables, principal branches; --assume x>0 restricts a variable. The
 same ladder as `derive check`: exact evaluation while the expressions are

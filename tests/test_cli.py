@@ -151,3 +151,19 @@ def test_terminal_output_names_rules_and_answer(tmp_path, monkeypatch):
     result = run("softmax-jacobian")
     assert result.exit_code == 0
     assert "[quotient rule]" in result.output and "Answer: σ_i·(δ_ij - σ_j)" in result.output
+
+
+@pytest.mark.parametrize("args,code", [
+    (["check", "log-softmax-jacobian/nll-gradient", "-t_i"], 0),
+    (["check", "tanh-derivative", "-tanh(x)^2 + 1", "--timeout", "3"], 0),
+    (["check", "--latex", "tanh-derivative", r"-\tanh^2(x) + 1"], 0),  # -\tanh…: no -h flag hidden in it
+    (["check", "tanh-derivative", "-hx"], 2),  # read as an answer (an unknown name), not as --help
+    (["equiv", "-x", "-1*x"], 0),
+    (["equiv", "--", "-x", "-1*x"], 0),
+    (["equiv", "-x", "x", "--json"], 1),
+    (["check", "tanh-derivative", "1 - tanh(x)^2", "--bogus"], 2),
+], ids=["-t_i", "-tanh", "latex", "-h-inside", "equiv", "equiv --", "json", "unknown option"])
+def test_answers_may_begin_with_a_minus_sign(args, code):
+    result = run(*args)
+    assert result.exit_code == code, result.output
+    assert "No such option" not in result.output
