@@ -109,6 +109,7 @@ LATEX_WORDS = {"operatorname", "mathrm", "text", "textrm", "mathit", "textit", "
 LATEX_STYLES = {"mathbf", "boldsymbol", "bm", "mathit", "mathnormal", "vec"}  # a styled symbol: \mathbf{W}_2 is W_2
 LATEX_SINGLE = {"{": "[", "}": "]", "|": "|"}  # \{...\}: a bracket (the set braces of \mathbf{1}\{z > 0\})
 
+EQUATION_NUMBER = re.compile(r"\s*(\(\s*\d+[a-z]?\s*\)|\\text\s*\{\s*\(\s*\d+[a-z]?\s*\)\s*\})[\s.,]*$")
 NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)")
 SCIENTIFIC = re.compile(r"[eE]([+-]?)(\d+)")
 RUN = re.compile(r"[A-Za-z]+[0-9]*")
@@ -243,6 +244,11 @@ class _Normaliser:
         name, k = m.group(1), m.end()
         if name.endswith("*") and name != "operatorname*":
             name, k = name[:-1], k - 1
+        if name in ("quad", "qquad") and EQUATION_NUMBER.match(text, k, end):
+            return end  # `\quad (3)` at the end: an equation's number, not a factor 3
+        if name in ("tag", "label"):
+            _, _, k = self.group(k, end)  # \tag{3}, \label{eq:grad}: dropped
+            return k
         if name in LATEX_SPACES:
             self.emit(" ", i)
         elif name in LATEX_IGNORED:
@@ -306,7 +312,11 @@ def normalize(text: str) -> tuple[str, list[int]]:
         k = m.end()
     s2.append(s[k:])
     pos2.extend(norm.pos[k:])
-    return "".join(s2), pos2
+    out = "".join(s2)
+    stripped = out.rstrip(" \t\n\r" + SEP)
+    if stripped.endswith((".", ",")) and not stripped.endswith(".."):  # the full stop that ends a sentence
+        out, pos2 = stripped[:-1], pos2[:len(stripped) - 1]
+    return out, pos2
 
 
 def normalize_spelling(spelling: str) -> str:
