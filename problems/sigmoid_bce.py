@@ -19,7 +19,7 @@ n_x = SPEC.dim("n_x", latex="n_x")
 i, m = SPEC.indices("i m", range=n_x)
 sigmoid = SPEC.function("sigmoid", lambda a: 1 / (1 + exp(-a)), latex=r"\sigma", text="σ",
                         aliases=("σ", "sigma", "sigmoid", "g"))
-s = SPEC.scalar("s", latex="s", text="s")
+s = SPEC.scalar("s", latex="s", text="s", aliases=("z",))  # the catalogue writes σ'(z)
 z = SPEC.tensor("z", n_z)
 w1 = SPEC.tensor("w_hid", n_z, n_y, latex="w", text="w", aliases=("w",))
 w2 = SPEC.tensor("w_out", n_y, n_x, latex="w", text="w", aliases=("w",))

@@ -20,7 +20,7 @@ i, m_ = SPEC.indices("i m", range=k)
 sigmoid = SPEC.function("sigmoid", lambda z: 1 / (1 + exp(-z)), latex=r"\operatorname{sigmoid}",
                         text="sigmoid", aliases=("sigmoid",))
 a = SPEC.tensor("a", k)
-sigma = SPEC.tensor("sigma", k, latex=r"\sigma", text="σ", aliases=("σ", "sigma", "softmax(a)"))
+sigma = SPEC.tensor("sigma", k, latex=r"\sigma", text="σ", aliases=("σ", "sigma", "s", "softmax(a)"))
 o = SPEC.scalar("o")
 x = SPEC.tensor("x", d)
 W1 = SPEC.tensor("W1", h, d, latex="W_1", aliases=("W_1", "W^{(1)}"))

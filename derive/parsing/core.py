@@ -30,6 +30,7 @@ class ParserCore:
         self.i = 0
         self.depth = 0
         self.abs_depth = 0
+        self.bare_calls = 0  # functions written without an argument in a one-variable part (σ for σ(s))
         self.bound: list[tuple[str, sp.Symbol]] = []
         # entries whose index runs over another range (g_j, j over N, g over M): allowed only where an
         # indicator [j <= M] in the answer guards them; (message, position, index, dimension, base)

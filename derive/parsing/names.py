@@ -49,6 +49,13 @@ class NameRules(ParserCore):
             by.setdefault(e.kind, []).append(e)
         funcs = [e for k in SCALAR_FUNCTION_KINDS for e in by.get(k, ())]
         tensors = by.get("tensor", [])
+        if "scalar" in by and tensors:  # one name for a scalar and a tensor: the one this part involves
+            scalar_here = any(e.obj in self.vocab.prefer for e in by["scalar"])
+            if scalar_here != any(e.obj in self.vocab.prefer for e in tensors):
+                if scalar_here:
+                    tensors = by["tensor"] = []
+                else:
+                    del by["scalar"]
         if "sum" in by:
             self.i -= 1
             return self.sum_()
@@ -126,7 +133,7 @@ class NameRules(ParserCore):
         if not (arg.kind == "word" and self.at(")", close)):
             return None
         args = {e.obj for e in self.vocab.lookup(arg.text) if e.kind == "tensor"}
-        found = [e for e in tensors if args & self.vocab.depends.get(e.obj, frozenset())]
+        found = [e for e in tensors if args & self.vocab.inputs.get(e.obj, frozenset())]
         if not found:
             return None
         self.i += 3
@@ -161,16 +168,29 @@ class NameRules(ParserCore):
         if entry.kind == "bfunc" and entry.obj == "log" and self.at("_"):
             self.advance()
             base = self.log_base()
+        variable = self.vocab.variable
+        bare = self.bare_calls
         if self.at("(") and self.tok.raw in ("(", "{"):
             args = self.call_args()
-        elif self.starts_factor(self.tok, False) or self.at("-") or self.at("+"):
+        elif self.starts_factor(self.tok, False) or (variable is None and (self.at("-") or self.at("+"))):
             self.enter()
             try:
                 args = [self.concrete(self.term(implicit_only=True))]
             finally:
                 self.depth -= 1
+        elif variable is not None:  # σ alone in a one-variable part: σ(s)
+            self.bare_calls += 1
+            return self.finish_call(t, entry, [variable], base, power)
         else:
-            self.fail(f"{t.raw} needs an argument")
+            self.fail(f"{t.raw} needs an argument", hint="write it applied to its argument: "
+                      f"{t.raw}(x)" if entry.kind != "deriv" else "")
+        if variable is not None and self.bare_calls > bare and len(args) == 1:
+            # σ(1 − σ) where σ alone means σ(s): a product, not σ applied to 1 − σ
+            own = self.finish_call(t, entry, [variable], base, power)
+            return self.alg.mul(own, args[0], t.pos)
+        return self.finish_call(t, entry, args, base, power)
+
+    def finish_call(self, t: Token, entry: Entry, args: list, base, power):
         value = self.apply(t, entry, args)
         if base is not None:
             value = self.alg.div(value, self.alg.apply(sp.log, base, t.pos), t.pos)

@@ -363,11 +363,35 @@ class _Parser(NameRules, IndexRules):
             elif self.at("!"):
                 self.advance()
                 value = self.factorial(self.concrete(value), t.pos)
+            elif self.at("(") and self.applied_to_inputs(value):
+                pass  # σ_i(x), ℓ(z, t): the quantity written with the inputs it is defined from
             elif self.at("'"):
                 self.fail("unexpected \"'\": only the problem's generic functions have a derivative (φ')")
             else:
                 return self.label(self.concrete(value), start)
             self.label(value, start)
+
+    def applied_to_inputs(self, value) -> bool:
+        """`(x)` or `(z, t)` after a defined quantity (an entry σ_i, a scalar ℓ) whose definition is built
+        from exactly those names: the notation of a function of its inputs, consumed; True."""
+        base = value.base if isinstance(value, sp.Indexed) else value if isinstance(value, sp.Symbol) else None
+        inputs = self.vocab.inputs.get(base)
+        if not inputs:
+            return False
+        k = self.i + 1
+        while True:
+            word = self.tokens[k]
+            if word.kind != "word" or not any(e.obj in inputs for e in self.vocab.lookup(word.text)
+                                               if e.kind in ("tensor", "scalar")):
+                return False
+            k += 1
+            if self.at(",", self.tokens[k]):
+                k += 1
+                continue
+            if self.tokens[k].kind == "op" and self.tokens[k].raw == CLOSERS.get(self.tok.raw, ")"):
+                self.i = k + 1
+                return True
+            return False
 
     def transpose_follows(self) -> bool:
         """`^T`, `^⊤`, `^{T}`, `^{\\top}`: consumed, True."""

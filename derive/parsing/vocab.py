@@ -17,6 +17,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..problem.spec import D
 from .lexer import GREEK, GREEK_NAME, canon, normalize_spelling
 
 
@@ -102,7 +103,9 @@ class Vocabulary:
     index_range: Mapping = field(default_factory=dict)  # index Symbol -> dim Symbol
     shapes: Mapping = field(default_factory=dict)  # IndexedBase -> dims; scalar -> ()
     depends: Mapping = field(default_factory=dict)  # tensor -> tensors its definition reads
+    inputs: Mapping = field(default_factory=dict)  # defined quantity -> every tensor and scalar it is built from
     prefer: frozenset = frozenset()  # bases of the part (tie-break between equally named tensors)
+    variable: Any = None  # the one scalar a one-variable part differentiates by (σ alone is σ(s) there)
     assume: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
     bodies: Mapping = field(default_factory=dict)  # a spec function with a body -> its Lambda (for f')
     hint: str = ""
@@ -268,10 +271,15 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
     for base, definition in spec.definitions.items():
         if isinstance(base, sp.IndexedBase):
             depends[base] = frozenset(e.base for e in definition.body.atoms(sp.Indexed))
+    inputs = {quantity: _reachable(spec, definition.body) for quantity, definition in spec.definitions.items()}
     prefer: frozenset = frozenset()
+    variable = None
     if part_id is not None:
         part = spec.part_by_id(part_id)
         prefer = _reachable(spec, part.target)
+        wrt = part.target.args[1] if isinstance(part.target, D) else None
+        if isinstance(wrt, sp.Symbol) and not part.free:
+            variable = wrt
     hint = "known names: " + ", ".join(dict.fromkeys(shown["name"]))
     if shown["dim"]:
         hint += "; dimensions: " + ", ".join(dict.fromkeys(shown["dim"]))
@@ -279,7 +287,7 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
     return Vocabulary(
         "problem", surfaces, _extended(surfaces, continued), merged,
         indices={s.name: s for s in spec.index_range}, index_range=dict(spec.index_range),
-        shapes=dict(spec.shapes), depends=depends, prefer=prefer, hint=hint, index_hint=index_hint,
+        shapes=dict(spec.shapes), depends=depends, inputs=inputs, prefer=prefer, variable=variable, hint=hint, index_hint=index_hint,
         spec_id=spec.id, reserved=frozenset(reserved), builtin_words=_builtin_words(surfaces, merged),
         bodies={func: info.body for func, info in spec.functions.items() if info.body is not None},
         longest=max(map(len, surfaces)))
