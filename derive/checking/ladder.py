@@ -30,6 +30,7 @@ from ..problem.sampling import Point
 from ..problem.spec import Part, Spec
 from .compare import Comparison, compare, counterexample, spec_points
 from .diagnose import diagnose
+from .equation import answer_side
 from .evaluate import Timeout
 
 FREE_POINTS = 12  # free expressions are cheap to evaluate; more points meet small regions where they differ
@@ -124,8 +125,7 @@ def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: 
     problem_id, part_id = spec.id, part.id
     result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=tex(part.reference, spec))
     try:
-        parsed = parse(answer, Vocabulary.from_spec(spec, part), fmt=fmt)
-        student = parsed.index_form(part.free)
+        student = _read_answer(answer, spec, part, fmt)
     except ParseError as exc:
         return Result.invalid(problem_id, part_id, exc)
     result.student_latex = tex(student, spec)
@@ -143,6 +143,21 @@ def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: 
         result.verdict, result.message = UNDECIDED, f"undecided: no verdict within the time limit ({timeout:g} s)"
     result.seconds = time.monotonic() - start
     return result
+
+
+def _read_answer(answer: str, spec: Spec, part: Part, fmt: str) -> sp.Expr:
+    """The answer's expression at the part's free indices; of `target = answer`, the right side."""
+    vocab = Vocabulary.from_spec(spec, part)
+    side, offset = answer_side(answer, spec, part, vocab, fmt)
+    if fmt == "auto":
+        fmt = "latex" if "\\" in answer else "text"
+    try:
+        return parse(side, vocab, fmt=fmt).index_form(part.free)
+    except ParseError as exc:
+        if not offset:
+            raise
+        position = None if exc.position is None else exc.position + offset
+        raise ParseError(exc.message, position, answer, exc.hint) from None
 
 
 def _decide(result: Result, spec, part, student, deadline) -> None:

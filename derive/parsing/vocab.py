@@ -287,7 +287,8 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
     return Vocabulary(
         "problem", surfaces, _extended(surfaces, continued), merged,
         indices={s.name: s for s in spec.index_range}, index_range=dict(spec.index_range),
-        shapes=dict(spec.shapes), depends=depends, inputs=inputs, prefer=prefer, variable=variable, hint=hint, index_hint=index_hint,
+        shapes=dict(spec.shapes), depends=depends, inputs=inputs, prefer=prefer, variable=variable,
+        hint=hint, index_hint=index_hint,
         spec_id=spec.id, reserved=frozenset(reserved), builtin_words=_builtin_words(surfaces, merged),
         bodies={func: info.body for func, info in spec.functions.items() if info.body is not None},
         longest=max(map(len, surfaces)))
