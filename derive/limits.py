@@ -21,6 +21,7 @@ MAX_ROOT_DIGITS = 100  # digits under a root that SymPy would try to simplify (i
 MAX_FACTORIAL = 3000  # n! of an integer up to this, in the parser and the evaluator
 MAX_SUM_BOUND = 1000  # numeric bounds of a sum
 MAX_SCI_EXPONENT = 300  # |e| in 5.1e-2
+MAX_DERIVATIVES = 4  # orders of the derivatives (d/dx) one free expression takes, together
 
 # -- evaluating an answer at a point (the checker) ------------------------------------
 MAX_LOOP = 200_000  # terms of all sums in one evaluation
@@ -47,3 +48,4 @@ class Limits(NamedTuple):
     max_root_digits: int = MAX_ROOT_DIGITS
     max_factorial: int = MAX_FACTORIAL
     max_sum_bound: int = MAX_SUM_BOUND
+    max_derivatives: int = MAX_DERIVATIVES

@@ -14,7 +14,7 @@ SPEC = Spec(
 n = SPEC.dim("n")
 i, j, k = SPEC.indices("i j k", range=n)
 x = SPEC.tensor("x", n)
-v = SPEC.tensor("v", n)
+v = SPEC.tensor("v", n, row=True)  # "for a row vector v"
 z = SPEC.tensor("z", n)
 t = SPEC.tensor("t", n, sample="simplex")
 sigma = SPEC.tensor("sigma", n, latex=r"\sigma", text="σ", aliases=("s", "σ", "sigma", "p", "softmax(x)"))

@@ -67,7 +67,6 @@ INVALID = [
     (r"\input{/etc/passwd}", r"\input"),
     ("9^9^9^9", ""),
     ("q_i", "q"),
-    ("s_k", "free index k"),
 ]
 
 
@@ -76,6 +75,12 @@ def test_invalid_input_is_a_clean_invalid_verdict(answer, needle):
     result = check("softmax-jacobian/jacobian", answer)
     assert result.verdict == "invalid" and result.exit_code == 2
     assert needle in result.message and "\n" not in result.message
+
+
+def test_an_answer_with_another_free_index_is_wrong_not_unreadable():
+    result = check("softmax-jacobian/jacobian", "s_k")
+    assert result.verdict == "not_equivalent" and result.exit_code == 1
+    assert result.diagnosis == ["the free indices are k; the target's are i, j"]
 
 
 def test_cli_check_json_shape_and_exit_codes():

@@ -18,7 +18,7 @@ import sympy as sp
 from sympy import KroneckerDelta, Sum, exp
 
 from derive.authoring.witness import Witness, close, witness_points
-from derive.parsing import Parsed, ParseError, Vocabulary, parse
+from derive.parsing import Parsed, ParseError, ShapeMismatch, Vocabulary, parse
 from derive.printing import ascii_text, matrix_tex, matrix_text, tex, text
 from derive.printing.matrixform import to_matrix
 from derive.problem import library
@@ -356,8 +356,12 @@ def test_index_form_checks_the_parts_shape():
     spec = library.load(L2)
     ns = names(spec)
     parsed = parse("X W1", Vocabulary.from_spec(spec, "dW1"))
-    with pytest.raises(ParseError, match=r"N×h matrix, but the part asks for entry \(l, j\) of a d×h"):
+    with pytest.raises(ShapeMismatch, match=r"the shapes do not match: N×h where d×h is needed") as info:
         parsed.index_form((ns.l, ns.j))
+    assert isinstance(info.value, ParseError) and not info.value.transposed
+    with pytest.raises(ShapeMismatch) as turned:
+        parse("W1^T", Vocabulary.from_spec(spec, "dW1")).index_form((ns.l, ns.j))
+    assert turned.value.transposed and turned.value.turned == ns.W1[ns.l, ns.j]
 
 
 # -- free mode and the peer cases -------------------------------------------------------------------

@@ -75,6 +75,27 @@ ROWS = [
     ("tanh-derivative", "1 - tanh^2", "equivalent", ""),
     ("tanh-derivative", "1 + tanh^2", "not_equivalent", ""),
     ("softmax-jacobian/jacobian", "σ(1 - σ)", "invalid", "multiply"),  # σ is a vector here
+    # 6. inner products of vectors (norms: test_norms below)
+    ("softmax-jacobian/vjp", "s_j (v_j - v·s)", "equivalent", ""),
+    ("softmax-jacobian/vjp", r"s_j (v_j - v \cdot \sigma)", "equivalent", ""),
+    ("softmax-jacobian/vjp", r"s_j (v_j - \langle \sigma, v\rangle)", "equivalent", ""),
+    ("softmax-jacobian/vjp", "s_j (v_j - ⟨σ, v⟩)", "equivalent", ""),
+    ("softmax-jacobian/vjp", "s_j (v_j - σ^T v)", "equivalent", ""),
+    ("softmax-jacobian/vjp", "s_j (v_j - v·v)", "not_equivalent", ""),
+    ("softmax-jacobian/vjp", "(v - (v·σ)1) ⊙ σ", "equivalent", ""),
+    ("softmax-jacobian/vjp", r"s ⊙ (v - (v \cdot s) \mathbf{1})", "equivalent", ""),
+    # 7. where the statement says "v is a row vector", v may stand on the left
+    ("softmax-jacobian/vjp", "v (diag(s) - s s^T)", "equivalent", ""),
+    ("softmax-jacobian/vjp", r"v(\operatorname{diag}(\sigma) - \sigma\sigma^\top)", "equivalent", ""),
+    ("softmax-jacobian/vjp", "(diag(s) - s s^T) v", "equivalent", ""),
+    ("softmax-jacobian/vjp", "v^T (diag(s) - s s^T)", "equivalent", ""),
+    ("softmax-jacobian/vjp", "v (diag(s) - s^T s)", "invalid", "outer product is u vᵀ"),
+    ("softmax-jacobian/vjp", "v diag(s)", "not_equivalent", "off-diagonal"),
+    ("softmax-jacobian/vjp", "(v - (v·σ)1^T) ⊙ σ", "equivalent", ""),
+    ("softmax-jacobian/vjp", "(v - (v·σ)1^T) ⊙ σ^T", "equivalent", ""),
+    ("log-softmax-jacobian/vjp", "v (I - 1 σ^T)", "equivalent", ""),
+    ("log-softmax-jacobian/vjp", "v - (v 1) σ^T", "equivalent", ""),
+    ("log-softmax-jacobian/vjp", "v (I - σ 1^T)", "not_equivalent", ""),
     # 3. equation numbers, tags, labels and a sentence's full stop are not part of the answer
     ("tanh-derivative", r"1 - \tanh^2(x) \quad (3)", "equivalent", ""),
     ("tanh-derivative", r"1 - \tanh^2(x) \qquad \text{(3)}", "equivalent", ""),
@@ -95,5 +116,53 @@ def _id(row) -> str:
 @pytest.mark.parametrize("target,answer,verdict,words", ROWS, ids=[_id(r) for r in ROWS])
 def test_answers_as_students_write_them(target, answer, verdict, words):
     result = check(target, answer)
+    assert result.verdict == verdict, result.message
+    assert words in result.message, result.message
+
+
+NORM_ROWS = [
+    # 6. norms: ‖x‖, \|x\|, \lVert x \rVert, \|x\|_2, ||x|| (of a vector: not an absolute value), ‖x‖^2
+    ("jacobian", "(δ_ij - y_i y_j)/r", "equivalent", ""),
+    ("jacobian", "(δ_ij - x_i x_j/‖x‖^2)/‖x‖", "equivalent", ""),
+    ("jacobian", r"\frac{\delta_{ij}}{\|x\|_2} - \frac{x_i x_j}{\|x\|_2^3}", "equivalent", ""),
+    ("jacobian", "(δ_ij - x_i x_j/||x||^2)/||x||", "equivalent", ""),
+    ("jacobian", r"\frac{\delta_{ij}}{\lVert x \rVert} - \frac{x_i x_j}{\lVert x \rVert^3}", "equivalent", ""),
+    ("jacobian", "(I - y y^T)/‖x‖", "equivalent", ""),
+    ("jacobian", "(I - x x^T/‖x‖^2)/‖x‖", "equivalent", ""),
+    ("jacobian", "(δ_ij - x_i x_j/‖x‖)/‖x‖", "not_equivalent", ""),
+    ("jacobian", "(δ_ij - x_i x_j/‖x‖_1^2)/‖x‖", "not_equivalent", ""),
+    ("norm", "x_j/‖x‖", "equivalent", ""),
+    ("norm", "x_j/sqrt(x·x)", "equivalent", ""),
+    ("norm", "x_j/sqrt(⟨x, x⟩)", "equivalent", ""),
+    ("norm", "x_j/‖x‖^2", "not_equivalent", ""),
+    ("norm", "x_j/‖x‖_3", "invalid", "1, 2 or F"),
+]
+
+
+def _unit_vector():
+    """y = x/‖x‖, r = ‖x‖: a problem outside the catalogue, written here."""
+    from sympy import KroneckerDelta, Sum, sqrt
+
+    from derive.spec import D, Spec
+
+    spec = Spec(id="unit-vector", title="x/‖x‖", source="test", statement=r"Let $y = x / \|x\|$, $r = \|x\|$.")
+    n = spec.dim("n")
+    i, j, k = spec.indices("i j k", range=n)
+    x, y = spec.tensor("x", n), spec.tensor("y", n)
+    r = spec.scalar("r")
+    spec.define(r, sqrt(Sum(x[k] ** 2, (k, 1, n))))
+    spec.define(y[i], x[i] / r)
+    spec.part("jacobian", r"Find $\partial y_i/\partial x_j$.", target=D(y[i], x[j]),
+              reference=(KroneckerDelta(i, j) - y[i] * y[j]) / r, free=(i, j), matrix=True)
+    spec.part("norm", r"Find $\partial r/\partial x_j$.", target=D(r, x[j]), reference=x[j] / r, free=(j,))
+    return spec
+
+
+@pytest.mark.parametrize("part,answer,verdict,words", NORM_ROWS, ids=[_id(r) for r in NORM_ROWS])
+def test_norms(part, answer, verdict, words):
+    from derive.checking import check_part
+
+    spec = _unit_vector()
+    result = check_part(spec, spec.part_by_id(part), answer)
     assert result.verdict == verdict, result.message
     assert words in result.message, result.message

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
+import sympy as sp
 
 from ..printing.base import ascii_name
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
@@ -134,32 +135,80 @@ def compare(spec, a, b, envs: list[Point]) -> Comparison:
     return Comparison(True, used, None, exact)
 
 
-def show_value(value) -> str:
-    """A value as a person reads it: exact when short, else 15 significant digits."""
+def show_value(value, digits: int = 15) -> str:
+    """A value as a person reads it: exact when short, else `digits` significant digits."""
     if value is None:
         return "undefined"
     if isinstance(value, mpmath.mpc) and value.imag == 0:
         value = value.real
     if isinstance(value, (int, Fraction)):
         value = Fraction(value)
-        approx = mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 15)
+        with mpmath.workdps(digits + 10):
+            approx = mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, digits)
         if max(value.numerator.bit_length(), value.denominator.bit_length()) > 50:
             return approx
         return str(value) if value.denominator == 1 else f"{value} ≈ {approx}"
-    return mpmath.nstr(value, 15)
+    return mpmath.nstr(value, digits)
 
 
-def counterexample(spec, witness, show_name) -> dict:
+MAX_SHOWN_DIGITS = 200
+
+
+def _digits_apart(a, b) -> int:
+    """How many significant digits show two values apart: 15 at least, more for a near miss (more than
+    MAX_SHOWN_DIGITS when they are equal at their precision)."""
+    if a is None or b is None or a is JUMP or b is JUMP:
+        return 15
+    with mpmath.workdps(MAX_SHOWN_DIGITS + 20):
+        x, y = _as_mp(a), _as_mp(b)
+        difference, size = abs(x - y), max(abs(x), abs(y))
+        if difference == 0:
+            return MAX_SHOWN_DIGITS + 1
+        return max(15, int(mpmath.ceil(mpmath.log10(size / difference))) + 2)
+
+
+def involved(spec, exprs) -> set:
+    """What the values of `exprs` depend on, through the spec's definitions: symbols (dimensions, scalars,
+    indices), bases and functions, with the range of each index and the shape of each base."""
+    seen: set = set()
+    todo = list(exprs)
+    while todo:
+        expr = todo.pop()
+        if not isinstance(expr, sp.Basic):
+            continue
+        atoms = expr.atoms(sp.Symbol, sp.IndexedBase) | {f.func for f in expr.atoms(sp.Function)}
+        for atom in atoms - seen:
+            seen.add(atom)
+            if atom in spec.definitions:
+                todo.append(spec.definitions[atom].body)
+            todo.extend(x for x in (spec.dim_values.get(atom), spec.index_range.get(atom)) if x is not None)
+            todo.extend(spec.shapes.get(atom, ()) if isinstance(atom, sp.IndexedBase) else ())
+    return seen
+
+
+def counterexample(spec, witness, show_name, exprs: tuple = ()) -> dict:
+    """Where two expressions differ, as a person reads it: the point (with a spec and `exprs`, the two
+    expressions, only the sizes, indices, values and stand-in functions they involve) and both values,
+    to as many digits as it takes to tell them apart."""
     env, student, reference = witness
+    keep = involved(spec, exprs) if spec is not None and exprs else None
+    free = set().union(*(getattr(e, "free_symbols", ()) for e in exprs)) if keep is not None else None
     point: dict = {}
     for dim, size in env.sizes.items():
-        point[show_name(dim)] = size
+        if keep is None or dim in keep:
+            point[show_name(dim)] = size
     for index, value in env.indices.items():
-        name = show_name(index)
-        point[f"{name} (index)" if name in point else name] = value  # a size and an index may share a letter
+        if free is None or index in free:
+            name = show_name(index)
+            point[f"{name} (index)" if name in point else name] = value  # a size and an index may share a letter
+    bases = {base for base, _ in env.values if keep is None or base in keep}
+    names = {base: show_name(base) for base in bases}
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}  # w of w_hid, w_out
     grouped: dict = {}
     for (base, entry), value in sorted(env.values.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
-        name = show_name(base)
+        if base not in bases:
+            continue
+        name = str(base) if names[base] in shared else names[base]
         text = show_value(value).split(" ≈ ")[0]
         if entry:
             grouped.setdefault(name, {})[",".join(map(str, entry))] = text
@@ -168,6 +217,23 @@ def counterexample(spec, witness, show_name) -> dict:
     point.update(grouped)
     if spec is not None:
         for func, stand_in in stand_ins(spec, env.generic).items():
-            if func in spec.functions:  # φ is shown, φ' follows from it
-                point[ascii_name(spec.names.get(func), str(func))] = stand_in.name
-    return {"point": point, "student_value": show_value(student), "reference_value": show_value(reference)}
+            if func in spec.functions and (keep is None or keep & {func, spec.functions[func].derivative}):
+                point[ascii_name(spec.names.get(func), str(func))] = stand_in.name  # φ' follows from φ
+    student, reference, digits = _apart(spec, env, student, reference, exprs)
+    return {"point": point, "student_value": show_value(student, digits),
+            "reference_value": show_value(reference, digits)}
+
+
+def _apart(spec, env: Point, student, reference, exprs: tuple) -> tuple:
+    """The two values and the digits that show them apart; a near miss is evaluated again at 120 and 200
+    digits, so that the digits shown are right."""
+    digits = _digits_apart(student, reference)
+    for dps in (120, 200):
+        if digits <= 35 or len(exprs) != 2 or (_exact(student) and _exact(reference)):
+            break
+        again = _value(spec, exprs[0], env, dps), _value(spec, exprs[1], env, dps)
+        if any(v is None or v is JUMP for v in again):
+            break
+        student, reference = again
+        digits = _digits_apart(student, reference)
+    return student, reference, min(digits, MAX_SHOWN_DIGITS)

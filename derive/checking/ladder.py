@@ -23,7 +23,7 @@ import sympy as sp
 
 from ..errors import DeriveError
 from ..limits import DEFAULT_TIMEOUT
-from ..parsing import ParseError, Vocabulary, parse
+from ..parsing import ParseError, RangeClash, ShapeMismatch, Vocabulary, parse
 from ..printing import tex
 from ..problem import library
 from ..problem.sampling import Point
@@ -111,6 +111,15 @@ def _free_indices(spec, expr) -> set:
     return {s for s in expr.free_symbols if s in spec.index_range}
 
 
+def _free_words(free, part) -> str:
+    """The answer's free indices against the target's: `the free indices are i; the target's are j, i`."""
+    ours = [i for i in part.free if i in free] + sorted(set(free) - set(part.free), key=str)
+    if not ours:
+        return f"the answer has no free index; the target's are {', '.join(map(str, part.free))}"
+    theirs = f"the target's are {', '.join(map(str, part.free))}" if part.free else "the target has none"
+    return f"the free indices are {', '.join(map(str, ours))}; {theirs}"
+
+
 def check(target: str, answer: str, fmt: str = "auto", timeout: float = DEFAULT_TIMEOUT) -> Result:
     """Check a student's answer to `problem/part` against the reference."""
     problem_id, part_id = resolve(target)
@@ -126,17 +135,17 @@ def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: 
     result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=tex(part.reference, spec))
     try:
         student = _read_answer(answer, spec, part, fmt)
+    except ShapeMismatch as exc:  # a K×h matrix where h×K is needed: read, and wrong
+        return _wrong(result, _shape_words(spec, part, exc, deadline), start)
+    except RangeClash as exc:  # y_i for the entry (j, i): an answer about another entry
+        if exc.free is None or exc.free == set(part.free):
+            return Result.invalid(problem_id, part_id, exc)
+        return _wrong(result, [_free_words(exc.free, part)], start)
     except ParseError as exc:
         return Result.invalid(problem_id, part_id, exc)
     result.student_latex = tex(student, spec)
-    stray = _free_indices(spec, student) - set(part.free)
-    if stray:
-        names = ", ".join(sorted(map(str, stray)))
-        wanted = ", ".join(map(str, part.free)) or "no index"
-        result.verdict = INVALID
-        result.message = f"the answer has the free index {names}; this part's answer is indexed by {wanted}"
-        result.seconds = time.monotonic() - start
-        return result
+    if _free_indices(spec, student) - set(part.free):  # an entry with an index the target does not have
+        return _wrong(result, [_free_words(_free_indices(spec, student), part)], start)
     try:
         _decide(result, spec, part, student, deadline)
     except Timeout:
@@ -152,12 +161,45 @@ def _read_answer(answer: str, spec: Spec, part: Part, fmt: str) -> sp.Expr:
     if fmt == "auto":
         fmt = "latex" if "\\" in answer else "text"
     try:
-        return parse(side, vocab, fmt=fmt).index_form(part.free)
+        try:
+            return parse(side, vocab, fmt=fmt).index_form(part.free)
+        except ParseError:
+            if not vocab.row_vectors:
+                raise
+            try:  # "for a row vector v": v (diag(σ) − σσᵀ) reads with v as a row
+                return parse(side, vocab, fmt=fmt, rows=True).index_form(part.free)
+            except ParseError:
+                pass
+            raise
     except ParseError as exc:
         if not offset:
             raise
-        position = None if exc.position is None else exc.position + offset
-        raise ParseError(exc.message, position, answer, exc.hint) from None
+        exc.position = None if exc.position is None else exc.position + offset
+        exc.text = answer  # the error keeps its kind (ShapeMismatch, RangeClash)
+        raise exc from None
+
+
+def _wrong(result: Result, diagnosis: list[str], start: float) -> Result:
+    """A wrong answer that needs no point to show it: of another shape, or about other free indices."""
+    result.verdict, result.diagnosis = NOT_EQUIVALENT, diagnosis
+    result.message = f"not equivalent: {diagnosis[0]}"
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _shape_words(spec, part, mismatch: ShapeMismatch, deadline: float) -> list[str]:
+    """Why an answer of another shape is wrong: turned round (and is its transpose right?), or not."""
+    if mismatch.turned is None:
+        return [str(mismatch)]
+    turned, words = mismatch.turned, f"transposed ({mismatch})"
+    try:
+        envs = _with_deadline(_points(spec, part), deadline)
+        if turned - part.reference == 0 or compare(spec, turned, part.reference, envs).equal:
+            return [f"{words}; the transpose of the answer is right"]
+    except Timeout:
+        return [words]
+    why = _diagnosis(spec, part, turned, envs)
+    return [f"{words}; its transpose is not right either" + (f": {why[0]}" if why else "")]
 
 
 def _decide(result: Result, spec, part, student, deadline) -> None:
@@ -183,11 +225,15 @@ def _decide(result: Result, spec, part, student, deadline) -> None:
         _say_assumptions(result)
         return
     result.verdict = NOT_EQUIVALENT
-    result.counterexample = counterexample(spec, outcome.witness, lambda s: _name(spec, s))
+    result.counterexample = counterexample(spec, outcome.witness, lambda s: _name(spec, s), (student, reference))
     result.diagnosis = _diagnosis(spec, part, student, envs)
+    free = _free_indices(spec, student)
+    if free != set(part.free):  # an index missing: the answer does not vary with it, the reference does
+        known = sum(d in {m.why for m in part.mistakes} for d in result.diagnosis)  # the spec's words first
+        result.diagnosis.insert(known, _free_words(free, part))
     point = result.counterexample
     where = ", ".join(f"{k}={v}" for k, v in point["point"].items() if not isinstance(v, dict))
-    result.message = (f"not equivalent: at {where} the answer is {point['student_value']}, "
+    result.message = (f"not equivalent: {f'at {where} ' if where else ''}the answer is {point['student_value']}, "
                       f"the reference {point['reference_value']}")
     if result.diagnosis:
         result.message += f" ({result.diagnosis[0]})"
@@ -306,7 +352,8 @@ def _decide_free(result: Result, first, second, assume: dict, deadline: float, r
                 result.message += " under the assumption " + ", ".join(result.assumptions_used)
         return
     result.verdict = NOT_EQUIVALENT
-    result.counterexample = counterexample(None, outcome.witness, lambda s: str(getattr(s, "label", s)))
+    result.counterexample = counterexample(None, outcome.witness, lambda s: str(getattr(s, "label", s)),
+                                           (first, second))
     result.diagnosis = _diagnosis(None, None, first, envs, reference=second)
     point = result.counterexample
     where = ", ".join(f"{k}={v}" for k, v in point["point"].items()) or "every point"

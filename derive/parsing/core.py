@@ -9,16 +9,69 @@ are declared here, so each mixin reads (and type-checks) on its own.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, NoReturn
 
 import sympy as sp
 
 from ..limits import Limits
-from .lexer import ParseError, Token, tokenize
+from .lexer import LATEX_IGNORED, LATEX_SPACES, ParseError, Token, tokenize
 from .values import Algebra, Mat, Shapes
 from .vocab import Entry, Vocabulary
 
 CLOSERS = {"(": ")", "{": "}", "[": "]"}
+#: what the lexer skips, and a message does not show: sizing commands (\left, \big) and spacing (\quad, \,)
+_SIZING = re.compile(r"\\(?:" + "|".join(sorted(LATEX_IGNORED, key=len, reverse=True)) + r")(?![A-Za-z])")
+_SPACING = re.compile(r"\\(?:(?:" + "|".join(sorted((w for w in LATEX_SPACES if w.isalpha()), key=len, reverse=True))
+                      + r")(?![A-Za-z])|[,;:!> ])")
+_COMMAND_BEFORE = re.compile(r"\\[A-Za-z]+\s*$")
+
+
+def _braces(text: str) -> tuple[list[int], list[int]]:
+    r"""The columns of the unmatched `}` and of the unmatched `{` of `text` (escaped `\{`, `\}` are not braces)."""
+    opened: list[int] = []
+    closed: list[int] = []
+    for k, c in enumerate(text):
+        if c not in "{}" or (k and text[k - 1] == "\\"):
+            continue
+        if c == "{":
+            opened.append(k)
+        elif opened:
+            opened.pop()
+        else:
+            closed.append(k)
+    return closed, opened
+
+
+def own_text(text: str, start: int, end: int) -> str:
+    r"""The student's text of a sub-expression, `text[start:end]`, as a message shows it: from the command
+    whose braces it closes (`v}` of `\mathbf{v}`), without the commands the lexer skips (\left, \right,
+    \big, \,), without braces it leaves open or closes, and without one pair of braces around it all."""
+    part = text[start:end]
+    if "\\" not in part and "{" not in part and "}" not in part:
+        return " ".join(part.split())
+    closed, _ = _braces(part)
+    for _ in closed:  # widen to the `\command{` each stray `}` closes
+        depth, k = 0, start
+        while k > 0:
+            k -= 1
+            if text[k] == "}":
+                depth += 1
+            elif text[k] == "{":
+                if depth == 0:
+                    break
+                depth -= 1
+        else:
+            break
+        command = _COMMAND_BEFORE.search(text, 0, k)
+        start = command.start() if command else k
+    part = _SPACING.sub(lambda m: "" if m[0] == "\\!" or m[0].startswith("\\neg") else " ",
+                        _SIZING.sub("", text[start:end]))
+    closed, opened = _braces(part)
+    part = "".join(c for k, c in enumerate(part) if k not in closed and k not in opened).strip()
+    if part.startswith("{") and part.endswith("}") and _braces(part[1:-1]) == ([], []):
+        part = part[1:-1]
+    return " ".join(part.split())
 
 
 class ParserCore:
@@ -30,8 +83,11 @@ class ParserCore:
         self.i = 0
         self.depth = 0
         self.abs_depth = 0
+        self.norm_depth = 0
+        self.row_vectors: frozenset = frozenset()  # vectors read as rows (parse(..., rows=True))
         self.bare_calls = 0  # functions written without an argument in a one-variable part (σ for σ(s))
         self.bound: list[tuple[str, sp.Symbol]] = []
+        self.derivatives = 0  # orders of the derivatives taken so far (d/dx in free expressions)
         # entries whose index runs over another range (g_j, j over N, g over M): allowed only where an
         # indicator [j <= M] in the answer guards them; (message, position, index, dimension, base)
         self.range_clashes: list[tuple[str, int, sp.Symbol, sp.Symbol, sp.Basic]] = []
@@ -78,7 +134,7 @@ class ParserCore:
 
     def label(self, value, start: int):
         if isinstance(value, Mat):
-            value.label = self.text[start:self.tok.pos].strip()
+            value.label = own_text(self.text, start, self.tok.pos)
         return value
 
     # -- grammar rules defined by the parser or a mixin (see the module docstring) -------------
@@ -110,4 +166,22 @@ class ParserCore:
         raise NotImplementedError
 
     def index_symbol(self, item: Any, pos: int) -> Any:
+        raise NotImplementedError
+
+    def is_index_word(self, t: Token) -> bool:
+        raise NotImplementedError
+
+    def sum_call(self, t: Token) -> Any:
+        raise NotImplementedError
+
+    def name(self) -> Any:
+        raise NotImplementedError
+
+    def power(self) -> Any:
+        raise NotImplementedError
+
+    def notation(self, t: Token, by: dict[str, list[Entry]]) -> Any:
+        raise NotImplementedError
+
+    def label_indicator(self) -> Any:
         raise NotImplementedError

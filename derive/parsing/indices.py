@@ -31,7 +31,10 @@ class IndexRules(ParserCore):
     """Parser methods for indices and sums (mixed into `parser._Parser`)."""
 
     def iverson(self):
-        """`[i = j]`, `[i == j]`: δ_ij."""
+        """`[i = j]`, `[i == j]`: δ_ij; `[k = y_n]` of a class label: Δ_nk (see `notation`)."""
+        labelled = self.label_indicator()
+        if labelled is not None:
+            return labelled
         t0, t1, t2, t3, t4 = (self.peek(k) for k in range(5))
         if not (self.at("[", t0) and self.at("=", t2) and self.at("]", t4)):
             return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ..errors import DeriveError
 from ..limits import MAX_DEPTH, Limits
@@ -45,6 +45,29 @@ class ParseError(DeriveError):
         left = max(0, min(col - 36, len(line) - 72))
         shown = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in line[left:left + 72])
         return shown + "\n" + (" " * (col - left) + "^" if pos is not None else "")
+
+
+class ShapeMismatch(ParseError):
+    """An answer that reads, but whose shape is not the target's (K×h where h×K is needed): a wrong answer.
+
+    `have` and `want` are the shapes as shown (`K×h`; `want` may be `a vector of length K`, `a scalar`);
+    `transposed` says that the answer has the target's shape turned round, and then `turned` is the entry of
+    its transpose at the target's free indices (set by `Parsed.index_form`).
+    """
+
+    def __init__(self, have: str, want: str, text: str = "", transposed: bool = False):
+        self.have, self.want, self.transposed = have, want, transposed
+        self.turned: Any = None
+        super().__init__(f"the shapes do not match: {have} where {want} is needed", None, text)
+
+
+class RangeClash(ParseError):
+    """An entry indexed out of its range (y_i, i over n_x, y over n_y), with the free indices of the answer
+    (None when the answer is a matrix): against a target indexed otherwise, a wrong answer."""
+
+    def __init__(self, message: str, position: int | None, text: str, free: frozenset | None):
+        self.free = free
+        super().__init__(message, position, text)
 
 
 @dataclass
@@ -81,7 +104,12 @@ CHAR_MAP = {
     "\u2032": "'", "\u2019": "'", "\u2211": "Σ", "\u03d5": "φ", "\u03f5": "ε", "\u03d1": "θ", "\u03c2": "σ",
     "\u00f7": "/", "\u2218": "∘", "\u22ba": "⊤", "\u1d40": "⊤", "$": " ", "~": " ", "\u2026": "..",
     "\U0001d7d9": "𝟏",  # 𝟙 (double-struck one) is the indicator's one, like 𝟏
+    "\u2225": "‖", "\u27e8": "⟨", "\u27e9": "⟩", "\u2329": "⟨", "\u232a": "⟩",  # ∥ 〈 〉: norms, inner products
 }
+#: subscript characters, read as `_` and the plain characters (σᵢⱼ is σ_ij, W₂ is W_2, x₍ᵢ₊₁₎ is x_{(i+1)})
+SUBSCRIPTS = {**{chr(0x2080 + k): str(k) for k in range(10)}, "₊": "+", "₋": "-", "₌": "=", "₍": "(", "₎": ")",
+              "ₐ": "a", "ₑ": "e", "ₒ": "o", "ₓ": "x", "ₕ": "h", "ₖ": "k", "ₗ": "l", "ₘ": "m", "ₙ": "n",
+              "ₚ": "p", "ₛ": "s", "ₜ": "t", "ᵢ": "i", "ᵣ": "r", "ᵤ": "u", "ᵥ": "v", "ⱼ": "j"}
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8",
                 "⁹": "9", "⁻": "-", "⁺": ""}
 
@@ -91,7 +119,8 @@ LATEX_SYMBOLS = {
     "rbrack": "]", "lvert": "|", "rvert": "|", "vert": "|", "mid": "|", "lparen": "(", "rparen": ")",
     "frac": FRAC, "dfrac": FRAC, "tfrac": FRAC, "cfrac": FRAC, "sqrt": SQRT,
     "geq": "≥", "ge": "≥", "geqslant": "≥", "leq": "≤", "le": "≤", "leqslant": "≤", "neq": "≠", "ne": "≠",
-    "gt": ">", "lt": "<",
+    "gt": ">", "lt": "<", "oslash": "⊘", "otimes": "⊗", "partial": "∂",
+    "lVert": "‖", "rVert": "‖", "Vert": "‖", "langle": "⟨", "rangle": "⟩",
 }
 #: comparison operators as tokens (inside an indicator [z > 0] only)
 RELATIONS = {">": ">", "<": "<", "≥": ">=", "≤": "<=", "≠": "!=", "=": "=="}
@@ -107,7 +136,7 @@ LATEX_FUNCTIONS = {"exp", "log", "ln", "sin", "cos", "tan", "sec", "csc", "cot",
 LATEX_WORDS = {"operatorname", "mathrm", "text", "textrm", "mathit", "textit", "mathsf", "textsf", "mathbf",
                "textbf", "boldsymbol", "bm", "mathbb", "mathnormal", "mathup", "vec"}
 LATEX_STYLES = {"mathbf", "boldsymbol", "bm", "mathit", "mathnormal", "vec"}  # a styled symbol: \mathbf{W}_2 is W_2
-LATEX_SINGLE = {"{": "[", "}": "]", "|": "|"}  # \{...\}: a bracket (the set braces of \mathbf{1}\{z > 0\})
+LATEX_SINGLE = {"{": "[", "}": "]", "|": "‖"}  # \{...\}: a bracket (the set braces of \mathbf{1}\{z > 0\})
 
 EQUATION_NUMBER = re.compile(r"\s*(\(\s*\d+[a-z]?\s*\)|\\text\s*\{\s*\(\s*\d+[a-z]?\s*\)\s*\})[\s.,]*$")
 NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)")
@@ -200,6 +229,9 @@ class _Normaliser:
             if c == "\\":
                 i = self.command(i, end)
                 continue
+            if c in SUBSCRIPTS:
+                i = self.subscript(i, end)
+                continue
             if c == "\u0302" and self.out:  # combining circumflex: y + ^ = ŷ, x + ^ = x̂
                 self.out[-1] = hat(self.out[-1]) or self.out[-1]
             elif "\uff01" <= c <= "\uff5e":
@@ -211,6 +243,24 @@ class _Normaliser:
             else:
                 self.emit(c, i)
             i += 1
+
+    def subscript(self, i: int, end: int) -> int:
+        """A run of subscript characters at i: `_` and their plain characters (braced when they hold more
+        than letters and digits); every character keeps its own column. The end of the run."""
+        k = i
+        while k < end and self.text[k] in SUBSCRIPTS:
+            k += 1
+        plain = [SUBSCRIPTS[c] for c in self.text[i:k]]
+        braced = not all(c.isalnum() for c in plain)
+        if not (self.out and self.out[-1] == "_"):  # x_ᵢ is x_i
+            self.emit("_", i)
+        if braced:
+            self.emit("{", i)
+        for p, c in enumerate(plain, start=i):
+            self.emit(c, p)
+        if braced:
+            self.emit("}", k - 1)
+        return k
 
     def group(self, i: int, end: int) -> tuple[int, int, int]:
         """The argument at i: `{...}` → (content start, content end, next); else one character or command."""
@@ -342,7 +392,8 @@ def canon(surface: str) -> str:
 SINGLE_OPS = {"+": "+", "-": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^", "(": "(", ")": ")",
               "[": "[", "]": "]", "{": "(", "}": ")", ",": ",", "_": "_", "!": "!", "'": "'", "|": "|",
               "⊙": "⊙", "∘": "∘", "⊤": "⊤", "ᵀ": "ᵀ", "Σ": "Σ", ONES: ONES, FRAC: FRAC, SQRT: SQRT,
-              "=": "=", ">": ">", "<": "<", "≥": "≥", "≤": "≤", "≠": "≠"}
+              "=": "=", ">": ">", "<": "<", "≥": "≥", "≤": "≤", "≠": "≠", "‖": "‖", "⟨": "⟨", "⟩": "⟩",
+              "@": "*", "⊘": "⊘", "⊗": "⊗", "∂": "∂"}  # a @ b: NumPy's matrix product
 # `{ }` group like `( )`; the token's raw text keeps the brace for LaTeX arguments
 
 
@@ -386,12 +437,18 @@ def tokenize(text: str, vocab, latex: bool) -> tuple[list[Token], set[str]]:
         elif c == "." and s.startswith(".*", i):
             tokens.append(Token("op", "⊙", p, ".*"))
             i += 2
+        elif c == "." and s.startswith("./", i):  # MATLAB's entry-wise division: t./p
+            tokens.append(Token("op", "⊘", p, "./"))
+            i += 2
         elif c == "." and s.startswith("..", i):
             k = i
             while k < n and s[k] == ".":
                 k += 1
             tokens.append(Token("op", "..", p, s[i:k]))
             i = k
+        elif c == "|" and s.startswith("||", i):  # ||x||: a norm, as ‖x‖
+            tokens.append(Token("op", "‖", p, "||"))
+            i += 2
         elif c == "=" and s.startswith("==", i):
             tokens.append(Token("op", "=", p, "=="))
             i += 2

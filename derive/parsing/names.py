@@ -14,7 +14,7 @@ import sympy as sp
 from .core import CLOSERS, ParserCore
 from .lexer import Token
 from .values import ONE, Ambi, Base, Identity, Mat
-from .vocab import BUILTIN_FUNCTIONS, SCALAR_FUNCTION_KINDS, SYMBOL_NAME, VARIADIC, Entry
+from .vocab import BUILTIN_FUNCTIONS, NOTATION_KINDS, SCALAR_FUNCTION_KINDS, SYMBOL_NAME, VARIADIC, Entry
 
 
 @dataclass
@@ -59,6 +59,8 @@ class NameRules(ParserCore):
         if "sum" in by:
             self.i -= 1
             return self.sum_()
+        if "label" in by or NOTATION_KINDS & by.keys():  # ones, outer, mean, logsumexp; y of [k = y_n]
+            return self.notation(t, by)
         if "delta" in by and (self.at("_") or self.at("(")):
             return self.kronecker(t)
         if "ident" in by:
@@ -111,7 +113,10 @@ class NameRules(ParserCore):
             return value
         entry = self.choose(value.token, value.entries)
         shape = self.vocab.shapes[entry.obj]
-        rows, cols = (shape[0], ONE) if len(shape) == 1 else shape
+        if len(shape) == 1:
+            rows, cols = (ONE, shape[0]) if entry.obj in self.row_vectors else (shape[0], ONE)
+        else:
+            rows, cols = shape
         m = Base(rows, cols, entry.obj)
         m.label = value.token.raw
         return m

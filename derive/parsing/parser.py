@@ -16,8 +16,9 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
 
     answer    = expr END ;
     expr      = term { ("+" | "-") term } ;
-    term      = unary { ("*" | "·" | "×" | "\cdot" | "\times") unary | "/" unary
-                      | ("⊙" | ".*" | "\odot" | "∘") unary | factor } ;
+    term      = unary { ("*" | "·" | "×" | "@" | "\cdot" | "\times") unary | "/" unary
+                      | ("⊙" | ".*" | "\odot" | "∘") unary | ("⊘" | "./" | "\oslash") unary
+                      | ("⊗" | "\otimes") unary | factor } ;   (* ⊘: entry-wise division; ⊗: a bᵀ of vectors *)
     unary     = ("-" | "+") unary | sum | power ;
     factor    = sum | power ;                       (* starts with a number, name, bracket, command *)
     sum       = SIGMA index-spec term | "sum" "(" expr [ "," sum-var ] ")" ;
@@ -26,13 +27,20 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
     sum-var   = letter [ "," bound "," bound ] | "(" letter "," bound "," bound ")" ;
     bound     = integer | dimension | "{" bound "}" ;
     power     = primary { postfix } ;
-    postfix   = ("^" | "**") ( "T" | "⊤" | "{" "∘" expr "}" | exponent ) | superscript-digits
+    postfix   = ("^" | "**") ( "T" | "⊤" | "{" "∘" expr "}" | "∘" exponent | exponent ) | ".^" exponent
+              | superscript-digits
               | "ᵀ" | "'" | "!" | "_" indices | "[" indices "]" ;
     exponent  = ("-" | "+") exponent | power ;
     indices   = letters-and-digits | "{" { letter | integer | "," | "=" } "}" ;
     primary   = number | name | call | "(" expr ")" | "[" expr "]" | "{" expr "}" | "|" expr "|"
               | "[" index ("=" | "==") index "]" | "\frac" arg arg | "\sqrt" [ "[" integer "]" ] arg
-              | "𝟏" ;                               (* \mathbf{1}, \mathbb{1}: ones; 𝟏_{i=j}: δ_ij *)
+              | "𝟏" | label-ind | derivative ;      (* \mathbf{1}, \mathbb{1}, 𝟙: ones; 𝟏_{i=j}: δ_ij *)
+    label-ind = [ "1" | "𝟏" ] "[" index ("=" | "==") label [ "_" indices ] "]" ;   (* or label = index *)
+              (* [k = y_n] is Δ_nk where the spec's one-hot Δ encodes the labels y (Spec.tensor labels=) *)
+    derivative= D [ "^" integer ] "/" D variable [ "^" integer ] term          (* free expressions only; *)
+              | "\frac" "{" D [ "^" integer ] [ expr ] "}" "{" D variable [ "^" integer ] "}" [ term ]
+              | D ( "(" expr ")" | name ) "/" D variable ;  (* the operand of d/dx is a sum's body *)
+    D         = "d" | "∂" | "\partial" | "\mathrm{d}" ;   (* a d that is not a name of the problem *)
     call      = function [ ("^" | "**") exponent ] ( "(" expr { "," expr } ")" | implicit ) ;
     implicit  = unary { factor } ;                  (* no explicit operator; stops at a function *)
     arg       = "{" expr "}" | digit | letter | command ;
@@ -43,11 +51,17 @@ Names (longest match against the vocabulary): tensors (`x_i`, `w[j,i]`,
 (`σ(z)`, `φ'(Z2)`, `dphi(Z2)`), `softmax(x)`-style aliases, built-ins (`exp`,
 `log`/`ln` (`log_2`), `sqrt`, `abs`, trigonometric and hyperbolic functions and
 their inverses, `sigmoid`, `e`, `pi`, `δ`/`delta`/`KroneckerDelta`, `diag`,
-`HadamardPower`, `I`). LaTeX commands outside the supported subset are refused
-by name (`\input`, `\def`, ...).
+`HadamardPower`, `I`), the functions of ML calculus (`relu`, `softplus` = log(1 + eˣ),
+`silu`/`swish` = x σ(x), `erf`, `logsumexp(x)` of a vector or of scalars), and the
+words of MATLAB and NumPy: `ones` (a column of ones, like 1; `ones(N)`, `ones(N, 1)`),
+`outer(a, b)` = a bᵀ, `mean(v)` (of all entries) and `mean(x_k, k)` (= Σ_k x_k / its
+count). Unicode subscripts are subscripts (`σᵢ(δᵢⱼ − σⱼ)`, `A₂`, `W₂`). LaTeX
+commands outside the supported subset are refused by name (`\input`, `\def`, ...).
 
-Not supported (a ParseError says so): equations and relations, derivatives
-(`\partial`, `d/dx`), integrals and products, complex numbers, infinity,
+Not supported (a ParseError says so): equations and relations, derivatives in a
+problem's answer (the answer is what the derivative equals; `d/dx f`,
+`\frac{d}{dx} f`, `\frac{∂ f}{∂ x}` are read in free expressions), integrals and
+products, complex numbers, infinity,
 matrix inverses and matrix powers (`A^{-1}`, `A^2`; use ⊙ or HadamardPower),
 index arithmetic (`x_{i+1}`), `\bar`/`\tilde` and other decorations, and
 derivatives of defined functions (`σ'(s)` where σ is the logistic function).
@@ -63,8 +77,9 @@ from ..limits import MAX_SCI_EXPONENT, Limits
 from ..problem.spec import Iverson
 from .core import CLOSERS
 from .indices import IndexRules
-from .lexer import FRAC, ONES, RELATIONS, SQRT, ParseError, Token, check_characters
+from .lexer import FRAC, ONES, RELATIONS, SQRT, ParseError, RangeClash, ShapeMismatch, Token, check_characters
 from .names import NameRef, NameRules
+from .notation import NotationRules
 from .values import ONE, Ambi, EntryContext, Mat, Shapes, Var
 from .vocab import Vocabulary
 
@@ -88,7 +103,12 @@ class Parsed:
             return value
         shapes = alg.shapes.copy()
         if isinstance(value, Mat):
-            shapes, r, c = _match(shapes, value, free, self._vocab, self.text)
+            try:
+                shapes, r, c = _match(shapes, value, free, self._vocab, self.text)
+            except ShapeMismatch as exc:
+                if exc.transposed:  # K×h for (j, k): its entry (k, j), the transpose's entry (j, k)
+                    exc.turned = self.index_form(free[::-1])
+                raise
         else:
             r = c = None
         ctx = EntryContext(alg, shapes, self._vocab, set(free), self._letters)
@@ -109,6 +129,8 @@ def _internal(exc: Exception, text: str) -> ParseError:
 
 
 def _match(shapes: Shapes, m: Mat, free: tuple, vocab, text: str):
+    """The answer's shapes unified with the part's, and the free index of its rows and of its columns (None
+    for a dimension 1); a matrix of another shape is a `ShapeMismatch`."""
     dims = []
     for index in free:
         dim = vocab.index_range.get(index) if vocab is not None else None
@@ -117,25 +139,29 @@ def _match(shapes: Shapes, m: Mat, free: tuple, vocab, text: str):
         dims.append(dim)
     shown = f"{shapes.show(m.rows)}×{shapes.show(m.cols)}"
     if len(free) == 2:
-        if shapes.unify(m.rows, dims[0]) and shapes.unify(m.cols, dims[1]):
-            return shapes, (None if dims[0] == ONE else free[0]), (None if dims[1] == ONE else free[1])
-        raise ParseError(f"the answer is a {shown} matrix, but the part asks for entry ({free[0]}, {free[1]}) "
-                         f"of a {dims[0]}×{dims[1]} matrix", None, text)
+        trial = shapes.copy()
+        if trial.unify(m.rows, dims[0]) and trial.unify(m.cols, dims[1]):
+            return trial, (None if dims[0] == ONE else free[0]), (None if dims[1] == ONE else free[1])
+        turned = shapes.copy()
+        transposed = turned.unify(m.rows, dims[1]) and turned.unify(m.cols, dims[0])
+        raise ShapeMismatch(shown, f"{dims[0]}×{dims[1]}", text, transposed)
     if len(free) == 1:
         for rows, cols, r, c in ((dims[0], ONE, free[0], None), (ONE, dims[0], None, free[0])):
             trial = shapes.copy()
             if trial.unify(m.rows, rows) and trial.unify(m.cols, cols):
                 return trial, r, c
-        raise ParseError(f"the answer is a {shown} matrix, but the part asks for a vector of length {dims[0]}",
-                         None, text)
-    if len(free) == 0 and shapes.unify(m.rows, ONE) and shapes.unify(m.cols, ONE):
+        raise ShapeMismatch(shown, f"a vector of length {dims[0]}", text)
+    if len(free) > 2:
+        raise ParseError(f"the answer is a {shown} matrix; give its free indices (rows, columns)", None, text)
+    if shapes.unify(m.rows, ONE) and shapes.unify(m.cols, ONE):
         return shapes, None, None
-    raise ParseError(f"the answer is a {shown} matrix; give its free indices (rows, columns)", None, text)
+    raise ShapeMismatch(shown, "a scalar", text)
 
 
-def parse(text: str, vocab: Vocabulary, fmt: str = "auto", **limits) -> Parsed:
-    """Parse one answer. `fmt` is "auto" (a backslash means LaTeX), "text" or "latex"; `limits` override
-    the fields of `Limits` (max_length, max_depth, max_digits, max_exponent, ...)."""
+def parse(text: str, vocab: Vocabulary, fmt: str = "auto", rows: bool = False, **limits) -> Parsed:
+    """Parse one answer. `fmt` is "auto" (a backslash means LaTeX), "text" or "latex"; `rows=True` reads the
+    vectors the problem calls row vectors as rows (1×n); `limits` override the fields of `Limits`
+    (max_length, max_depth, max_digits, max_exponent, ...)."""
     lim = Limits(**limits)
     check_characters(text, lim)
     if fmt not in ("auto", "text", "latex"):
@@ -143,6 +169,8 @@ def parse(text: str, vocab: Vocabulary, fmt: str = "auto", **limits) -> Parsed:
     latex = ("\\" in text) if fmt == "auto" else fmt == "latex"
     try:
         parser = _Parser(text, vocab, latex, lim)
+        if rows:
+            parser.row_vectors = vocab.row_vectors
         value = parser.answer()
     except RecursionError:  # the depth limit comes first; this is a second line of defence
         raise ParseError("the expression is nested too deeply", None, text) from None
@@ -180,7 +208,7 @@ def _guarded(value, index, dim, base) -> bool:
     return covered(value, False)
 
 
-class _Parser(NameRules, IndexRules):
+class _Parser(NameRules, IndexRules, NotationRules):
     """Recursive descent over the token list; `NameRules` and `IndexRules` hold the names and sums."""
 
     # -- grammar -----------------------------------------------------------------------
@@ -207,7 +235,9 @@ class _Parser(NameRules, IndexRules):
         that bounds that index by that range ([j <= M] g_j): elsewhere it is the student's mistake."""
         for message, position, index, dim, base in self.range_clashes:
             if not _guarded(value, index, dim, base):
-                self.fail(message, position)
+                free = None if isinstance(value, Mat) else frozenset(
+                    s for s in getattr(value, "free_symbols", ()) if s in self.vocab.index_range)
+                raise RangeClash(message, position, self.text, free)
 
     def expr(self):
         start = self.tok.pos
@@ -229,9 +259,11 @@ class _Parser(NameRules, IndexRules):
         scalars: list = []
         while True:
             t = self.tok
-            if not implicit_only and t.kind == "op" and t.text in ("*", "/", "⊙", "∘"):
+            if not implicit_only and t.kind == "op" and t.text in ("*", "/", "⊙", "∘", "⊘", "⊗"):
                 self.advance()
                 op, rhs = t.text, self.concrete(self.unary())
+                if op == "⊘" and not (isinstance(rhs, Mat) and not self.alg.known_scalar(rhs)):
+                    op = "/"  # ./ by a scalar is a quotient
             elif self.starts_factor(t, implicit_only):
                 if t.kind == "num" and self.tokens[self.i - 1].kind == "num" and not self.ones_outer_product():
                     self.fail("two numbers in a row: write * between them")
@@ -246,6 +278,12 @@ class _Parser(NameRules, IndexRules):
                 if isinstance(acc, Ambi):  # 1/N (Ψ - Δ): the 1 of a quotient is a number, not a ones vector
                     acc = acc.coeff
                 scalars.append(self.alg.spow(rhs, -ONE, t.pos))
+            elif op == "⊘":
+                acc = self.entrywise_quotient(acc, rhs, t.pos)
+            elif op == "⊗":
+                acc = self.outer(acc, rhs, t.pos)
+            elif op == "*" and t.raw == "·" and self.dot_of_vectors(acc, rhs):
+                acc = self.inner(acc, rhs, t.pos)  # v·s, v \cdot σ: the dot product of two vectors
             elif op == "*":
                 acc = self.alg.mul(acc, rhs, t.pos)
             elif op == "/":
@@ -288,7 +326,9 @@ class _Parser(NameRules, IndexRules):
         if t.kind == "op":
             if t.text == "|":
                 return self.abs_depth == 0
-            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ")
+            if t.text == "‖":
+                return self.norm_depth == 0
+            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ", "⟨", "∂")
         return False
 
     def is_function(self, t: Token) -> bool:
@@ -424,8 +464,12 @@ class _Parser(NameRules, IndexRules):
         if t.kind == "num":
             self.advance()
             if t.text == "1" and self.bracket_holds_relation():
-                return self.group()  # 1[z > 0]: the indicator itself, not a column of ones times it
+                labelled = self.label_indicator()  # 1[k = y_n]: the entry Δ_nk of the labels' one-hot tensor
+                return labelled if labelled is not None else self.group()  # 1[z > 0]: the indicator itself
             return self.number(t)
+        derivative = self.derivative()  # d/dx f, \frac{d}{dx} f, ∂/∂x f (free expressions)
+        if derivative is not None:
+            return derivative
         if t.kind in ("word", "unknown"):
             return self.name()
         if t.kind == "op":
@@ -434,6 +478,10 @@ class _Parser(NameRules, IndexRules):
                 return delta if delta is not None else self.group()
             if t.text == "|":
                 return self.absolute()
+            if t.text == "‖":
+                return self.norm()
+            if t.text == "⟨":
+                return self.bracket_inner_product()
             if t.text == FRAC:
                 self.advance()
                 top = self.tex_arg()
@@ -501,6 +549,70 @@ class _Parser(NameRules, IndexRules):
             self.fail(f"missing '|' to close '|' from column {opener.pos}")
         self.advance()
         return self.alg.elementwise(sp.Abs, value, opener.pos)
+
+    def norm(self):
+        """`‖x‖`, `\\|x\\|_2`, `||W||_F`, `‖w‖_1`: the Euclidean (Frobenius) norm, or the 1-norm."""
+        opener = self.advance()
+        self.norm_depth += 1
+        self.enter()
+        try:
+            value = self.concrete(self.expr())
+        finally:
+            self.norm_depth -= 1
+            self.depth -= 1
+        if not self.at("‖"):
+            self.fail(f"missing '‖' to close '‖' from column {opener.pos}")
+        self.advance()
+        kind = "2"
+        if self.at("_"):
+            sub = self.peek()
+            if sub.kind in ("sub", "num", "word") and sub.raw in ("1", "2", "F"):
+                self.i += 2
+            elif self.at("(", sub) and self.peek(2).raw in ("1", "2", "F") and self.at(")", self.peek(3)):
+                sub = self.peek(2)
+                self.i += 4
+            else:
+                self.fail("a norm's subscript is 1, 2 or F: ‖x‖_2, ‖W‖_F, ‖w‖_1", sub.pos)
+            kind = sub.raw
+        if not isinstance(value, Mat) or self.alg.known_scalar(value):
+            return self.alg.elementwise(sp.Abs, value, opener.pos)
+        if kind == "1":
+            return self.alg.scalar(self.alg.sum_all(self.alg.elementwise(sp.Abs, value, opener.pos), opener.pos),
+                                   opener.pos)
+        square = self.alg.scalar(self.alg.sum_all(self.alg.hadamard(value, value, opener.pos), opener.pos),
+                                 opener.pos)
+        return self.alg.spow(square, sp.Rational(1, 2), opener.pos)
+
+    def bracket_inner_product(self):
+        """`⟨a, b⟩`, `\\langle a, b \\rangle`: the sum of the entry-wise product (aᵀb for vectors)."""
+        opener = self.advance()
+        self.enter()
+        try:
+            left = self.concrete(self.expr())
+            if not self.at(","):
+                self.fail("an inner product takes two arguments: ⟨a, b⟩")
+            self.advance()
+            right = self.concrete(self.expr())
+        finally:
+            self.depth -= 1
+        if not self.at("⟩"):
+            self.fail(f"missing '⟩' to close '⟨' from column {opener.pos}")
+        self.advance()
+        return self.inner(left, right, opener.pos)
+
+    def inner(self, left, right, pos):
+        """⟨left, right⟩: a product of scalars, or the sum over the entries of left ⊙ right."""
+        product = self.alg.hadamard(left, right, pos)
+        if isinstance(product, Mat) and not self.alg.known_scalar(product):
+            return self.alg.scalar(self.alg.sum_all(product, pos), pos)
+        return product
+
+    def dot_of_vectors(self, a, b) -> bool:
+        """Are `a` and `b` two vectors of one orientation (`v·s`: their inner product, not a matrix product)?"""
+        if not (isinstance(a, Mat) and isinstance(b, Mat)) or self.alg.known_scalar(a) or self.alg.known_scalar(b):
+            return False
+        find = self.alg.shapes.find
+        return (find(a.cols) == ONE and find(b.cols) == ONE) or (find(a.rows) == ONE and find(b.rows) == ONE)
 
     def tex_arg(self):
         """A LaTeX argument: `{...}`, one digit (`\\frac13`), or one name or command."""

@@ -369,7 +369,10 @@ class Algebra:
             return Scale(a.rows, a.cols, b, a)
         a, b = self.mat(a), self.mat(b)
         if not self.shapes.unify(a.cols, b.rows):
-            self.fail(f"cannot multiply {self.describe(a)} by {self.describe(b)}", pos)
+            same = self.shapes.copy()
+            entrywise = same.unify(a.rows, b.rows) and same.unify(a.cols, b.cols)
+            self.fail(f"cannot multiply {self.describe(a)} by {self.describe(b)}", pos,
+                      "for the entry-wise product write ⊙ or .*" if entrywise else "")
         return MatMul(a.rows, b.cols, a, b)
 
     def div(self, a, b, pos):
@@ -404,9 +407,17 @@ class Algebra:
                 self.fail(f"cannot add a scalar to the matrix {self.describe(first)}", pos)
             term = self.mat(term)
             if not (self.shapes.unify(term.rows, first.rows) and self.shapes.unify(term.cols, first.cols)):
-                self.fail(f"cannot add {self.describe(first)} and {self.describe(term)}", pos)
+                inner = any(self.inner_product(m) for m in (first, term))
+                self.fail(f"cannot add {self.describe(first)} and {self.describe(term)}", pos,
+                          "a product uᵀv of two vectors is a number; their outer product is u vᵀ" if inner else "")
             out.extend(term.terms if isinstance(term, MatAdd) else (term,))
         return MatAdd(first.rows, first.cols, tuple(out))
+
+    def inner_product(self, m: Mat) -> bool:
+        """Is `m` (or −m, c·m) a 1×1 product: uᵀv, where u vᵀ may have been meant?"""
+        while isinstance(m, Scale):
+            m = m.arg
+        return isinstance(m, MatMul) and self.known_scalar(m)
 
     def neg(self, v, pos):
         if isinstance(v, Ambi):

@@ -25,6 +25,16 @@ def _sigmoid(x):
     return sp.Pow(1 + sp.exp(-x), -1)
 
 
+def _softplus(x):
+    """softplus(x) = log(1 + eˣ), the smooth ReLU."""
+    return sp.log(1 + sp.exp(x))
+
+
+def _silu(x):
+    """SiLU (swish with β = 1): x σ(x)."""
+    return x * _sigmoid(x)
+
+
 BUILTIN_FUNCTIONS: dict[str, Callable] = {
     "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "sin": sp.sin, "cos": sp.cos,
     "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot, "sinh": sp.sinh, "cosh": sp.cosh,
@@ -33,6 +43,7 @@ BUILTIN_FUNCTIONS: dict[str, Callable] = {
     "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arccot": sp.acot, "arcsinh": sp.asinh,
     "arccosh": sp.acosh, "arctanh": sp.atanh, "sigmoid": _sigmoid, "sign": sp.sign, "sgn": sp.sign,
     "erf": sp.erf, "relu": lambda x: sp.Max(0, x), "max": sp.Max, "min": sp.Min,
+    "softplus": _softplus, "silu": _silu, "swish": _silu,
 }
 #: built-ins that take two or more arguments
 VARIADIC = frozenset({"max", "min"})
@@ -40,7 +51,10 @@ VARIADIC = frozenset({"max", "min"})
 # built-ins), in the order a name that is several of them is tried.
 SCALAR_FUNCTION_KINDS = ("func", "dfunc", "bfunc")
 # Entry kinds of every word that takes an argument (a word built in for them is never split).
-ARGUMENT_KINDS = frozenset(SCALAR_FUNCTION_KINDS) | {"sum", "diag", "delta", "hpow", "softmax"}
+#: built-in words read by `notation.NotationRules`, each its own entry kind: a column of ones (`ones`,
+#: `ones(N)`), the outer product `outer(a, b)`, `mean(v)` and `mean(x_k, k)`, and `logsumexp`
+NOTATION_KINDS = frozenset({"ones", "outer", "mean", "logsumexp"})
+ARGUMENT_KINDS = frozenset(SCALAR_FUNCTION_KINDS) | {"sum", "diag", "delta", "hpow", "softmax"} | NOTATION_KINDS
 ASSUMPTIONS = {"positive", "negative", "nonnegative", "nonpositive", "nonzero", "integer", "real"}
 SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
 
@@ -77,6 +91,8 @@ def _builtins(mode: str) -> tuple[dict[str, str], dict[str, tuple[Entry, ...]]]:
     add("diag", Entry("diag", None, "diag"))
     add("HadamardPower", Entry("hpow", None, "HadamardPower"))
     add("softmax", Entry("softmax", None, "softmax"))
+    for word in sorted(NOTATION_KINDS):
+        add(word, Entry(word, None, word))
     if mode == "free":
         add("ℓ", Entry("greek", "ell", "ℓ"))
     else:
@@ -105,6 +121,7 @@ class Vocabulary:
     depends: Mapping = field(default_factory=dict)  # tensor -> tensors its definition reads
     inputs: Mapping = field(default_factory=dict)  # defined quantity -> every tensor and scalar it is built from
     prefer: frozenset = frozenset()  # bases of the part (tie-break between equally named tensors)
+    row_vectors: frozenset = frozenset()  # vectors the statement calls row vectors (read so on a second try)
     variable: Any = None  # the one scalar a one-variable part differentiates by (σ alone is σ(s) there)
     assume: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
     bodies: Mapping = field(default_factory=dict)  # a spec function with a body -> its Lambda (for f')
@@ -262,6 +279,11 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
         group = "index" if kind == "index" else "dim" if kind == "dim" else "name"
         others = typed[1:]
         shown[group].append(typed[0] + (f" ({', '.join(others)})" if others and group == "name" else ""))
+    for base, label in spec.labels.items():  # Δ_nk = [k = y_n]: the class labels y a one-hot Δ encodes
+        plain = normalize_spelling(label)
+        if plain:
+            surfaces.setdefault(plain, canon(plain))
+            entries.setdefault(canon(plain), []).append(Entry("label", base, plain))
     for surface, k in builtin_surfaces.items():
         surfaces.setdefault(surface, k)
     merged = {k: tuple(v) for k, v in entries.items()}
@@ -288,6 +310,7 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
         "problem", surfaces, _extended(surfaces, continued), merged,
         indices={s.name: s for s in spec.index_range}, index_range=dict(spec.index_range),
         shapes=dict(spec.shapes), depends=depends, inputs=inputs, prefer=prefer, variable=variable,
+        row_vectors=frozenset(getattr(spec, "row_vectors", ())),
         hint=hint, index_hint=index_hint,
         spec_id=spec.id, reserved=frozenset(reserved), builtin_words=_builtin_words(surfaces, merged),
         bodies={func: info.body for func, info in spec.functions.items() if info.body is not None},

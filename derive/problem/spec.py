@@ -152,6 +152,8 @@ class Spec:
     dim_values: dict = field(default_factory=dict)  # a dimension defined by others: M -> N - K + 1
     shapes: dict = field(default_factory=dict)
     samplers: dict = field(default_factory=dict)
+    row_vectors: set = field(default_factory=set)  # vectors the statement calls row vectors (v D_x σ)
+    labels: dict = field(default_factory=dict)  # a one-hot tensor -> the name of the labels it encodes (Δ -> y)
     definitions: dict = field(default_factory=dict)
     functions: dict = field(default_factory=dict)
     assumptions: list = field(default_factory=list)
@@ -187,12 +189,22 @@ class Spec:
         return symbol
 
     def tensor(self, name: str, *shape: sp.Symbol, latex: str | None = None,
-               text: str | None = None, aliases=(), sample: str = "real") -> sp.IndexedBase:
-        """A vector (one dim) or matrix (two dims) of real entries."""
+               text: str | None = None, aliases=(), sample: str = "real", labels: str | None = None,
+               row: bool = False) -> sp.IndexedBase:
+        """A vector (one dim) or matrix (two dims) of real entries. A one-hot tensor may name the class
+        `labels` it encodes: with `labels="y"`, Δ_nk = [k = y_n] (Δ_k = [k = y] for a vector), and an
+        answer may write the indicator for the entry. `row=True`: a vector the statement calls a row vector
+        (an answer in matrix form may write it on the left: `v (diag(σ) − σσᵀ)`)."""
+        if row and len(shape) != 1:
+            raise ValueError(f"{name}: only a vector can be a row vector")
         base = sp.IndexedBase(name, real=True)
         self._name(base, name, latex, text, aliases)
         self.shapes[base] = tuple(shape)
         self.samplers[base] = sample
+        if labels is not None:
+            self.labels[base] = labels
+        if row:
+            self.row_vectors.add(base)
         return base
 
     def function(self, func, body: Callable | None = None, latex: str | None = None,

@@ -28,6 +28,12 @@ def check_well_formed(spec: object, header: Header) -> None:
     for base, kind in spec.samplers.items():
         if kind not in SAMPLE_KINDS:
             raise SpecError(f"{base}: unknown sample={kind!r}; use one of {', '.join(SAMPLE_KINDS)}")
+    for base, label in spec.labels.items():
+        if spec.samplers.get(base) not in ("onehot", "onehot-rows"):
+            raise SpecError(f"{base}: labels={label!r} belongs to a one-hot tensor (sample='onehot' or 'onehot-rows')")
+        spelled = {s for name in spec.names.values() for s in (name.text, name.latex, *name.aliases)}
+        if label in spelled or label in {str(getattr(key, "label", key)) for key in spec.names}:
+            raise SpecError(f"{base}: the label name {label!r} is already a name of the problem")
     declared = {key for key in spec.names if isinstance(key, sp.Symbol)}
     declared |= {key.label for key in spec.names if isinstance(key, sp.IndexedBase)}
     for part in spec.parts:
