@@ -492,7 +492,7 @@ HOSTILE = [
     ("tan(pi/2)", "undefined", 0),
     ("x/(x - x)", "division by zero", 1),
     ("a = b", "not an equation", 2),
-    ("x @ y", "unexpected character '@'", 2),
+    ("x # y", "unexpected character '#'", 2),
     ("sin", "needs an argument", 3),
     ("exp()", "empty parentheses", 4),
     ("2 3", "two numbers in a row", 2),

@@ -6,9 +6,12 @@ A row of `ROWS` is (target, answer, verdict, words the message must hold); a row
 (first, second, verdict, words) for `derive equiv`."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from derive.checking import check, equiv
+from derive.parsing import ParseError, Vocabulary, parse
 
 SJ = "softmax-jacobian/jacobian"
 DW2 = "two-layer-l2/dW2"
@@ -85,7 +88,7 @@ ROWS = [
     (DB2, "mean(Ψ_nk - Δ_nk, n)", "equivalent", ""),
     (DB2, "mean(Ψ_nk - Δ_nk, n, 1, N)", "equivalent", ""),
     (DB2, "mean(Ψ_nk - Δ_nk, k)", "not_equivalent", "free indices"),
-    (DB2, "mean(Ψ - Δ)", "not_equivalent", "free indices"),
+    (DB2, "mean(Ψ - Δ)", "not_equivalent", "free index"),
     (BN, "γ (g_n - mean(g) - x̂_n mean(g ⊙ x̂)) / sqrt(v + ε)", "equivalent", ""),
     (BN, "γ (g_n - mean(g_m, m) - x̂_n mean(g_m x̂_m, m)) / sqrt(v + ε)", "equivalent", ""),
     (BN, "γ (g_n - mean(g) - x̂_n mean(g)) / sqrt(v + ε)", "not_equivalent", ""),
@@ -110,6 +113,11 @@ FREE = [
     ("swish(x)", "x/(1 + exp(-x))", "equivalent", ""),
     ("relu(x) - relu(-x)", "x", "equivalent", ""),
     ("erf(-x)", "-erf(x)", "equivalent", ""),
+    ("x.^2", "x^2", "equivalent", ""),
+    ("x ./ y", "x/y", "equivalent", ""),
+    ("x ⊘ y", "x y", "not_equivalent", ""),
+    ("x @ y", "x y", "equivalent", ""),
+    ("xᵢ + x₂", "x_i + x_2", "equivalent", ""),
     ("mean(k^2, k, 1, 3)", "14/3", "equivalent", ""),
     ("mean(k^2 x, k, 1, 4)", "7.5x", "equivalent", ""),
     ("mean(k^2, k, 1, 3)", "14/2", "not_equivalent", ""),
@@ -173,3 +181,29 @@ def test_notation_in_free_expressions(first, second, verdict, words):
     result = equiv(first, second)
     assert result.verdict == verdict, result.message
     assert words in result.message, result.message
+
+
+HOSTILE = [
+    "d^4/dx^4 (" + "*".join(f"sin({k}x)" for k in range(1, 150)) + ")",
+    "d^4/dx^4 (" + "+".join(f"sin({k}x)exp(x^{k})" for k in range(1, 60)) + ")",
+    "d^4/dx^4 (x^x)^(x^x)^(x^x)",
+    "d/dx " * 4 + "logsumexp(" + ",".join(f"x^{k}" for k in range(1, 200)) + ")",
+    "d/dx " * 300 + "x",
+    r"\frac{d}{dx}" * 100 + "x",
+    r"\frac{d}{dx}" * 3 + "(" * 58 + "x" + ")" * 58,
+    "d(" * 300 + "x" + ")/dx" * 300,
+    "d^99999999999/dx^99999999999 x",
+    "mean(" * 30 + "x_k, k, 1, 1000" + ")" * 30,
+    "ones(" * 300,
+    "σ" + "ᵢ" * 1999,
+]
+
+
+@pytest.mark.parametrize("answer", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_notation_is_read_or_refused_quickly(answer):
+    start = time.perf_counter()
+    try:
+        parse(answer, Vocabulary.free()).index_form(())
+    except ParseError:
+        pass
+    assert time.perf_counter() - start < 0.5

@@ -19,6 +19,7 @@ import re
 
 import sympy as sp
 
+from ..limits import Limits
 from ..parsing import ParseError, Vocabulary, parse
 from ..printing import text as show
 from ..problem.spec import D, Part, Spec
@@ -58,6 +59,8 @@ def split(answer: str) -> tuple[str, str, int] | None:
 
 def answer_side(answer: str, spec: Spec, part: Part, vocab: Vocabulary, fmt: str) -> tuple[str, int]:
     """The text of the answer proper and where it starts: the right side of `target = answer`."""
+    if len(answer) > Limits().max_length:
+        return answer, 0  # the parser refuses it, with the limit
     parts = split(answer)
     if parts is None:
         return answer, 0

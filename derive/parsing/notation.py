@@ -23,7 +23,9 @@ from .vocab import Entry
 
 #: what may follow a derivative operator (`d/dx`) instead of what it differentiates
 _NO_OPERAND = {")", "]", "+", "-", ",", "=", "|", "‖", "⟩"}
-#: nodes of a derivative's result beyond which it is refused (repeated product rules grow exponentially)
+#: nodes of what a derivative differentiates, and of its result, beyond which it is refused: SymPy's product
+#: rule makes n terms of n factors from a product of n, and each order multiplies again
+_MAX_OPERAND_NODES = 400
 _MAX_DERIVATIVE_NODES = 1500
 
 
@@ -343,7 +345,8 @@ class NotationRules(ParserCore):
             return 1
         self.advance()
         n = self.tok
-        if n.kind != "num" or not n.text.isdigit() or not 1 <= int(n.text) <= self.limits.max_derivatives:
+        if n.kind != "num" or not n.text.isdigit() or len(n.text) > 3 or \
+                not 1 <= int(n.text) <= self.limits.max_derivatives:
             self.fail(f"the order of a derivative is an integer from 1 to {self.limits.max_derivatives}", n.pos)
         self.advance()
         return int(n.text)
@@ -377,8 +380,14 @@ class NotationRules(ParserCore):
         if any(d in self.alg.deferred for d in value.atoms(sp.Dummy)):
             self.fail("a derivative of a matrix expression: write it for one entry", t.pos)
         for _ in range(order):  # one order at a time, each bounded in size before the next
+            if _nodes(value, _MAX_OPERAND_NODES) > _MAX_OPERAND_NODES:
+                self.fail("this derivative is too large to read: differentiate a shorter expression", t.pos)
             value = self.alg.checked(sp.diff(value, variable), t.pos)
-            if sum(1 for _ in zip(range(_MAX_DERIVATIVE_NODES + 1), sp.preorder_traversal(value))) \
-                    > _MAX_DERIVATIVE_NODES:
-                self.fail("this derivative is too large to read", t.pos)
+            if _nodes(value, _MAX_DERIVATIVE_NODES) > _MAX_DERIVATIVE_NODES:
+                self.fail("this derivative is too large to read: differentiate a shorter expression", t.pos)
         return value
+
+
+def _nodes(expr: sp.Basic, limit: int) -> int:
+    """The number of nodes of `expr`, counted up to limit + 1."""
+    return sum(1 for _ in zip(range(limit + 1), sp.preorder_traversal(expr)))

@@ -34,6 +34,8 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
     indices   = letters-and-digits | "{" { letter | integer | "," | "=" } "}" ;
     primary   = number | name | call | "(" expr ")" | "[" expr "]" | "{" expr "}" | "|" expr "|"
               | "[" index ("=" | "==") index "]" | "\frac" arg arg | "\sqrt" [ "[" integer "]" ] arg
+              | "‖" expr "‖" [ "_" ("1" | "2" | "F") ]   (* also ||x||, \|x\|, \lVert x \rVert: a norm *)
+              | "⟨" expr "," expr "⟩"                 (* \langle a, b \rangle: Σ of a ⊙ b *)
               | "𝟏" | label-ind | derivative ;      (* \mathbf{1}, \mathbb{1}, 𝟙: ones; 𝟏_{i=j}: δ_ij *)
     label-ind = [ "1" | "𝟏" ] "[" index ("=" | "==") label [ "_" indices ] "]" ;   (* or label = index *)
               (* [k = y_n] is Δ_nk where the spec's one-hot Δ encodes the labels y (Spec.tensor labels=) *)
@@ -58,13 +60,18 @@ words of MATLAB and NumPy: `ones` (a column of ones, like 1; `ones(N)`, `ones(N,
 count). Unicode subscripts are subscripts (`σᵢ(δᵢⱼ − σⱼ)`, `A₂`, `W₂`). LaTeX
 commands outside the supported subset are refused by name (`\input`, `\def`, ...).
 
+`v·s` (also `v \cdot s`) of two vectors of one orientation is their inner
+product. A defined quantity may be written with the inputs its definition is
+built from (`σ_i(x)`, `ℓ(z, t)`); in a one-variable part a function alone is
+applied to the variable (`σ(1 − σ)`); the vectors a problem calls row vectors
+are read as rows with `parse(..., rows=True)`. A whole equation `target = answer`
+is taken apart by `derive.checking.equation`, not here.
+
 Not supported (a ParseError says so): equations and relations, derivatives in a
 problem's answer (the answer is what the derivative equals; `d/dx f`,
 `\frac{d}{dx} f`, `\frac{∂ f}{∂ x}` are read in free expressions), integrals and
-products, complex numbers, infinity,
-matrix inverses and matrix powers (`A^{-1}`, `A^2`; use ⊙ or HadamardPower),
-index arithmetic (`x_{i+1}`), `\bar`/`\tilde` and other decorations, and
-derivatives of defined functions (`σ'(s)` where σ is the logistic function).
+products, complex numbers, infinity, matrix inverses and matrix powers
+(`A^{-1}`, `A^2`; use ⊙ or HadamardPower), `\bar`/`\tilde` and other decorations.
 """
 from __future__ import annotations
 
