@@ -21,7 +21,7 @@ ROWS = [
     ("softmax-jacobian/jacobian", "σ_i(x)(δ_ij - σ_j(x))", "equivalent", ""),
     ("softmax-jacobian/jacobian", "softmax(x)_i (δ_ij - softmax(x)_j)", "equivalent", ""),
     ("softmax-jacobian/jacobian", "σ(x)_i (δ_ij - σ(x)_j)", "equivalent", ""),
-    ("softmax-jacobian/jacobian", "σ_i(v)(δ_ij - σ_j)", "invalid", ""),  # σ is not built from v: σ_i times v
+    ("softmax-jacobian/jacobian", "σ_i(v)(δ_ij - σ_j)", "not_equivalent", "shapes"),  # σ is not built from v
     ("sigmoid-bce/dE-dw-output", "(x_i - t_i) y_j(z)", "equivalent", ""),
     ("sigmoid-bce/dE-dw-output", "(x_i(z) - t_i) y_j", "equivalent", ""),  # built from z through y
     ("softmax-cross-entropy/dloss-dlogits", "p_j(x) - t_j", "equivalent", ""),

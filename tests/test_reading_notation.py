@@ -88,7 +88,7 @@ ROWS = [
     (DB2, "mean(Ψ_nk - Δ_nk, n)", "equivalent", ""),
     (DB2, "mean(Ψ_nk - Δ_nk, n, 1, N)", "equivalent", ""),
     (DB2, "mean(Ψ_nk - Δ_nk, k)", "not_equivalent", "free indices"),
-    (DB2, "mean(Ψ - Δ)", "not_equivalent", "free index"),
+    (DB2, "mean(Ψ - Δ)", "not_equivalent", "free ind"),
     (BN, "γ (g_n - mean(g) - x̂_n mean(g ⊙ x̂)) / sqrt(v + ε)", "equivalent", ""),
     (BN, "γ (g_n - mean(g_m, m) - x̂_n mean(g_m x̂_m, m)) / sqrt(v + ε)", "equivalent", ""),
     (BN, "γ (g_n - mean(g) - x̂_n mean(g)) / sqrt(v + ε)", "not_equivalent", ""),

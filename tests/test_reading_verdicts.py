@@ -57,7 +57,7 @@ ROWS = [
      "the free indices are j, i; the target's are k, j"),
     ("sigmoid-bce/sigmoid-derivative", "sigma(s) y_j", "not_equivalent", "the free indices are j; the target has none"),
     ("softmax-jacobian/vjp", r"\mathbf{v} \left(\operatorname{diag}(\sigma)-\sigma\sigma^\top\right) \sigma",
-     "not_equivalent", "(the answer has no free index; the target's are j)"),
+     "not_equivalent", "(the answer has no free indices; the target's are j)"),
     ("softmax-jacobian/jacobian", "s_k", "not_equivalent", "the free indices are k; the target's are i, j"),
     ("softmax-cross-entropy/dloss-dlogits", "s_j - t_i", "not_equivalent",
      "the free indices are j, i; the target's are j"),

@@ -107,10 +107,10 @@ def _derivative(left: str) -> tuple[str, str] | None:
                 return (a.group(1).strip() or rest), b.group(1).strip()
         return None
     for pattern in (OPERATOR, SLASHED, NABLA):
-        m = pattern.match(left)
-        if m:
-            b = m.group("b").strip()
-            return m.group("a").strip(), (b[1:-1] if b.startswith("{") else b)
+        found = pattern.match(left)
+        if found:
+            wrt = found.group("b").strip()
+            return found.group("a").strip(), (wrt[1:-1] if wrt.startswith("{") else wrt)
     return None
 
 

@@ -115,7 +115,7 @@ def _free_words(free, part) -> str:
     """The answer's free indices against the target's: `the free indices are i; the target's are j, i`."""
     ours = [i for i in part.free if i in free] + sorted(set(free) - set(part.free), key=str)
     if not ours:
-        return f"the answer has no free index; the target's are {', '.join(map(str, part.free))}"
+        return f"the answer has no free indices; the target's are {', '.join(map(str, part.free))}"
     theirs = f"the target's are {', '.join(map(str, part.free))}" if part.free else "the target has none"
     return f"the free indices are {', '.join(map(str, ours))}; {theirs}"
 
