@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
@@ -143,12 +144,23 @@ def show_value(value, digits: int = 15) -> str:
         value = value.real
     if isinstance(value, (int, Fraction)):
         value = Fraction(value)
+        if _short(value) and value.denominator == 1:
+            return str(value)
         with mpmath.workdps(digits + 10):
             approx = mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, digits)
-        if max(value.numerator.bit_length(), value.denominator.bit_length()) > 50:
-            return approx
-        return str(value) if value.denominator == 1 else f"{value} ≈ {approx}"
+        return f"{value} ≈ {approx}" if _short(value) else approx
     return mpmath.nstr(value, digits)
+
+
+def _short(value: Fraction) -> bool:
+    return max(value.numerator.bit_length(), value.denominator.bit_length()) <= 50
+
+
+def _entry_text(value) -> str:
+    """An entry of a point: exact when short (as sampled), else as `show_value` shows it."""
+    if isinstance(value, (int, Fraction)) and _short(Fraction(value)):
+        return str(Fraction(value))
+    return show_value(value).split(" ≈ ")[0]
 
 
 MAX_SHOWN_DIGITS = 200
@@ -167,6 +179,12 @@ def _digits_apart(a, b) -> int:
         return max(15, int(mpmath.ceil(mpmath.log10(size / difference))) + 2)
 
 
+@lru_cache(maxsize=4096)
+def _atoms(expr: sp.Basic) -> frozenset:
+    """The symbols, bases and functions of `expr` (cached: a reference and a definition are asked again)."""
+    return frozenset(expr.atoms(sp.Symbol, sp.IndexedBase) | {f.func for f in expr.atoms(sp.Function)})
+
+
 def involved(spec, exprs) -> set:
     """What the values of `exprs` depend on, through the spec's definitions: symbols (dimensions, scalars,
     indices), bases and functions, with the range of each index and the shape of each base."""
@@ -176,8 +194,7 @@ def involved(spec, exprs) -> set:
         expr = todo.pop()
         if not isinstance(expr, sp.Basic):
             continue
-        atoms = expr.atoms(sp.Symbol, sp.IndexedBase) | {f.func for f in expr.atoms(sp.Function)}
-        for atom in atoms - seen:
+        for atom in _atoms(expr) - seen:
             seen.add(atom)
             if atom in spec.definitions:
                 todo.append(spec.definitions[atom].body)
@@ -192,7 +209,7 @@ def counterexample(spec, witness, show_name, exprs: tuple = ()) -> dict:
     to as many digits as it takes to tell them apart."""
     env, student, reference = witness
     keep = involved(spec, exprs) if spec is not None and exprs else None
-    free = set().union(*(getattr(e, "free_symbols", ()) for e in exprs)) if keep is not None else None
+    free = set().union(*(_atoms(e) for e in exprs if isinstance(e, sp.Basic))) if keep is not None else None
     point: dict = {}
     for dim, size in env.sizes.items():
         if keep is None or dim in keep:
@@ -201,19 +218,20 @@ def counterexample(spec, witness, show_name, exprs: tuple = ()) -> dict:
         if free is None or index in free:
             name = show_name(index)
             point[f"{name} (index)" if name in point else name] = value  # a size and an index may share a letter
-    bases = {base for base, _ in env.values if keep is None or base in keep}
-    names = {base: show_name(base) for base in bases}
+    entries: dict = {}
+    for (base, entry), value in env.values.items():
+        if keep is None or base in keep:
+            entries.setdefault(base, []).append((entry, value))
+    names = {base: show_name(base) for base in entries}
     shared = {name for name in names.values() if list(names.values()).count(name) > 1}  # w of w_hid, w_out
     grouped: dict = {}
-    for (base, entry), value in sorted(env.values.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
-        if base not in bases:
-            continue
+    for base in sorted(entries, key=str):
         name = str(base) if names[base] in shared else names[base]
-        text = show_value(value).split(" ≈ ")[0]
-        if entry:
-            grouped.setdefault(name, {})[",".join(map(str, entry))] = text
-        else:
-            point[name] = text
+        for entry, value in sorted(entries[base], key=lambda e: e[0]):
+            if entry:
+                grouped.setdefault(name, {})[",".join(map(str, entry))] = _entry_text(value)
+            else:
+                point[name] = _entry_text(value)
     point.update(grouped)
     if spec is not None:
         for func, stand_in in stand_ins(spec, env.generic).items():

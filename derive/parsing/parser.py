@@ -114,8 +114,11 @@ class Parsed:
                 shapes, r, c = _match(shapes, value, free, self._vocab, self.text)
             except ShapeMismatch as exc:
                 if exc.transposed:  # K×h for (j, k): its entry (k, j), the transpose's entry (j, k)
-                    exc.turned = self.index_form(free[::-1])
-                raise
+                    try:
+                        exc.turned = self.index_form(free[::-1])
+                    except ParseError:
+                        pass  # the mismatch stands, without its transpose
+                raise exc from None
         else:
             r = c = None
         ctx = EntryContext(alg, shapes, self._vocab, set(free), self._letters)
