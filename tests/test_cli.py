@@ -23,8 +23,9 @@ def run(*args):
 
 
 HELP_PAGES = [[], *[[name] for name in sorted(main.commands)], ["softmax-jacobian"]]
-SUBMISSIONS = [{"id": "s1", "problem": "softmax-jacobian", "part": "jacobian", "answer": "s_i*(delta_ij - s_j)"},
-               {"id": "s2", "problem": "tanh-derivative", "part": "", "answer": "1 - tanh(x)"}]
+SUBMISSIONS = [{"id": "s1", "student": "ann", "problem": "softmax-jacobian", "part": "jacobian",
+                "answer": "s_i*(delta_ij - s_j)"},
+               {"id": "s2", "student": "bob", "problem": "tanh-derivative", "part": "", "answer": "1 - tanh(x)"}]
 
 
 def examples(words: list[str]) -> list[str]:
@@ -58,7 +59,7 @@ def example_files(folder: Path, course: bool) -> None:
     """What the examples read: submissions, a class CSV, points and (unless `new` makes it) a course folder."""
     (folder / "submissions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in SUBMISSIONS), encoding="utf-8")
     with (folder / "class.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["id", "problem", "part", "answer"])
+        writer = csv.DictWriter(handle, fieldnames=["id", "student", "problem", "part", "answer"])
         writer.writeheader()
         writer.writerows(SUBMISSIONS)
     (folder / "points.json").write_text(json.dumps({"softmax-jacobian/jacobian": 2, "*": 1}), encoding="utf-8")

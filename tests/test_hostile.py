@@ -177,13 +177,16 @@ def test_resume_of_a_csv_output_matches_numeric_ids_and_writes_one_header(tmp_pa
     assert len(lines) == 4 and lines[0].startswith("id,")
 
 
-def test_an_id_that_is_a_list_is_an_invalid_row_not_a_traceback(tmp_path):
+def test_an_id_that_is_a_list_is_a_data_error_or_with_skip_bad_rows_an_invalid_row(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": [1], "problem": "tanh-derivative", "answer": "1"}) + "\n"
                       + json.dumps({"id": "b", "problem": "tanh-derivative", "answer": "1 - tanh(x)^2"}) + "\n",
                       encoding="utf-8")
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(main, ["grade", str(source), "-o", str(out)])
+    assert result.exit_code == 2 and "line 1: the id must be text or a number" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+    result = CliRunner().invoke(main, ["grade", str(source), "-o", str(out), "--skip-bad-rows"])
     assert result.exit_code == 0, result.output
     verdicts = sorted(json.loads(line)["verdict"] for line in out.read_text(encoding="utf-8").splitlines())
     assert verdicts == ["equivalent", "invalid"]

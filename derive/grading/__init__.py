@@ -1,15 +1,18 @@
 """Grading a class: submissions in, one checked result per row out, safely.
 
+`plan` (every row, the points and the options checked before any work; all
+faults in one message), `points` (points per part: --points, course.toml, 1),
 `formats` (submission and result files: JSONL, CSV, Gradescope's
-results.json; points; the summary), `batch` (the run: checks in worker
-processes, appended as they complete, resumable), `isolate` (worker
-processes with CPU-time, memory and wall-clock limits).
+results.json; the summary and per-student totals), `batch` (the run: checks
+in worker processes, appended as they complete, resumable), `isolate`
+(worker processes with CPU-time, memory and wall-clock limits).
 """
 from __future__ import annotations
 
 from .batch import Interrupted, grade_batch, grade_row
 from .formats import duplicate_ids, output_format, read_points, read_rows
 from .isolate import Failure, run, run_one
+from .plan import Plan, prepare
 
-__all__ = ["Failure", "Interrupted", "duplicate_ids", "grade_batch", "grade_row", "output_format", "read_points",
-           "read_rows", "run", "run_one"]
+__all__ = ["Failure", "Interrupted", "Plan", "duplicate_ids", "grade_batch", "grade_row", "output_format", "prepare",
+           "read_points", "read_rows", "run", "run_one"]

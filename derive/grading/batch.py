@@ -1,8 +1,9 @@
-"""Grading a class: rows in, one result per row out, and a summary.
+"""Grading a class: a checked plan in, one result per row out, and a summary of the whole output.
 
-Every check runs in a worker process with hard limits (`isolate`); a row that
-cannot be read, or a check that dies, becomes a result that says why and the
-batch goes on. The files are read and written by `formats`.
+Every check runs in a worker process with hard limits (`isolate`); a check
+that dies becomes a result that says why and the batch goes on. The rows were
+checked before (`plan`); with --skip-bad-rows the rows at fault are written
+as `invalid` first. The files are read and written by `formats`.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from pathlib import Path
 from ..checking import INVALID, UNDECIDED, Result, check, warm
 from ..errors import DeriveError
 from ..limits import MAX_ANSWER
-from .formats import RESULT_FIELDS, Summary, Writer, graded_ids, gradescope, target_of
+from .formats import RESULT_FIELDS, Summary, Writer, gradescope, repair, target_of, write_totals
 from .isolate import Failure, run
+from .plan import Plan
 
 
 # -- the work a worker does ---------------------------------------------------------------
@@ -73,47 +75,68 @@ class Progress:
 class Interrupted(Exception):
     """Ctrl-C during a batch: what was graded is written; `summary` says how much."""
 
-    def __init__(self, summary: Summary):
+    def __init__(self, summary: Summary, graded: int = 0):
         super().__init__("interrupted")
-        self.summary = summary
+        self.summary, self.graded = summary, graded
 
 
-def grade_batch(rows: list[dict], output: str, fmt: str, jobs: int, timeout: float, memory: int,
-                resume: bool, points: dict) -> tuple[int, Summary]:
-    """Grade `rows` into `output` ('-': standard output); (ids skipped by resume, summary)."""
-    done = graded_ids(Path(output), fmt) if resume else set()
-    todo = [row for row in rows if row.get("id") is None or str(row.get("id")) not in done]
-    warm({target_of(row) for row in todo if isinstance(row.get("problem"), str)})
-    summary, collected = Summary(), []
+def grade_batch(plan: Plan, jobs: int, timeout: float, memory: int) -> tuple[int, Summary]:
+    """Grade the plan's rows into its output ('-': standard output); (ids skipped by resume, summary of the whole
+    output). Writes the per-student totals when the plan asks for them."""
+    output, fmt = plan.output, plan.fmt
+    done = plan.done if plan.resume else {}
+    todo = [row for row in plan.rows if str(row["id"]) not in done]
+    bad = [row for row in plan.bad if str(row["id"]) not in done]
+    summary = Summary(plan.targets, plan.students, plan.points.source)
+    known = plan.by_id()
+    for key, result in done.items():  # the summary covers the whole file: what it held, with today's points
+        row = known[key]
+        summary.add(plan.scored(row, {"problem": row.get("problem"), "part": row.get("part"),
+                                      "verdict": result.get("verdict")}))
+    warm({row["target"] for row in todo})
+    collected: list[dict] = []
     if fmt == "gradescope":
         stream = None
     elif output == "-":
         stream = sys.stdout
     else:
-        append = resume and Path(output).exists() and Path(output).stat().st_size > 0
+        if plan.resume:
+            repair(Path(output))  # a last line that an interruption cut
+        append = plan.resume and Path(output).exists() and Path(output).stat().st_size > 0
         stream = open(output, "a" if append else "w", encoding="utf-8", newline="")
-    writer = None if stream is None else Writer(stream, fmt, header=stream is sys.stdout or stream.tell() == 0)
+    writer = None if stream is None else Writer(stream, fmt, header=stream is sys.stdout or stream.tell() == 0,
+                                                columns=plan.columns if plan.resume else None)
+
+    def keep(out: dict) -> None:
+        if writer is not None:
+            writer.write(out)
+        else:
+            collected.append(out)
+        summary.add(out)
+
     progress = Progress(len(todo))
     by_key = dict(enumerate(todo))
+    graded = 0
     try:
+        for row in bad:
+            keep(plan.invalid(row))
         for key, result in run(grade_row, ((k, (row, timeout)) for k, row in by_key.items()), jobs=jobs,
                                timeout=timeout, memory_mb=memory):
             out = failed_row(by_key[key], result.reason) if isinstance(result, Failure) else result
-            if writer is not None:
-                writer.write(out)
-            else:
-                collected.append(out)
-            summary.add(out)
+            keep(plan.scored(by_key[key], out))
+            graded += 1
             progress.step()
     except KeyboardInterrupt:
-        raise Interrupted(summary) from None
+        raise Interrupted(summary, graded) from None
     finally:
         progress.close()
         if stream is not None and stream is not sys.stdout:
             stream.close()
     if fmt == "gradescope":
-        order = {row.get("id"): n for n, row in enumerate(rows)}
-        collected.sort(key=lambda r: order.get(r.get("id"), 0))
-        Path(output).write_text(json.dumps(gradescope(collected, points), indent=2, ensure_ascii=False) + "\n",
+        order = {str(row["id"]): n for n, row in enumerate(sorted(plan.rows + plan.bad, key=lambda r: r["line"]))}
+        collected.sort(key=lambda r: order.get(str(r.get("id")), 0))
+        Path(output).write_text(json.dumps(gradescope(collected), indent=2, ensure_ascii=False) + "\n",
                                 encoding="utf-8")
-    return (len(done) if resume else 0), summary
+    if plan.totals is not None:
+        write_totals(plan.totals, summary)
+    return len(done), summary

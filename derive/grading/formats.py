@@ -1,9 +1,11 @@
-"""The files of a grading run: submissions in (JSONL or CSV), results out (JSONL, CSV, Gradescope).
+"""The files of a grading run: submissions in (JSONL or CSV), results out (JSONL, CSV, Gradescope), points,
+the summary and the per-student totals.
 
-Input rows are `{id, problem, part, answer}`; a row that cannot be read is
-yielded with its line number and the reason, so it becomes a result that says
-why. Output rows are written and flushed one at a time, so an interrupted run
-leaves a valid file that `--resume` can go on from.
+Input rows are `{id, problem, part, answer}` and an optional `student`; a row
+that cannot be read is yielded with its line number and the reason (with its
+fix), so `plan` can report it before any work. Output rows are written and
+flushed one at a time, so an interrupted run leaves a valid file that
+`--resume` can go on from.
 """
 from __future__ import annotations
 
@@ -11,19 +13,26 @@ import csv
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import DeriveError
+from .points import number
 
 FIELDS = ("id", "problem", "part", "answer")
+OPTIONAL = ("student",)
 RESULT_FIELDS = ("id", "problem", "part", "verdict", "message", "student_latex", "reference_latex",
-                 "assumptions_used", "counterexample", "diagnosis")
+                 "assumptions_used", "counterexample", "diagnosis", "student", "score", "max_score")
+#: an output name's extension and the format it says
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "gradescope"}
 
 
 # -- input -------------------------------------------------------------------------------
 def read_rows(path: Path) -> Iterator[dict]:
-    """Rows of a JSONL or CSV file; a bad row is yielded as {"error": ...} with its line number."""
+    """Rows of a JSONL or CSV file, each with its `line`; a row that cannot be read has `error`: why, and the fix.
+
+    A file that cannot be read at all (not UTF-8, a CSV header without the needed columns) raises DeriveError.
+    """
     raw = path.read_bytes()
     try:
         content = raw.decode("utf-8-sig")
@@ -33,54 +42,77 @@ def read_rows(path: Path) -> Iterator[dict]:
     if path.suffix.lower() == ".csv":
         yield from _csv_rows(path, content)
         return
-    for number, text in enumerate(content.splitlines(), start=1):
+    for line, text in enumerate(content.split("\n"), start=1):  # not splitlines: U+2028 may sit in a string
         if not text.strip():
             continue
         try:
             row = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield {"line": number, "error": f"line {number}: not valid JSON ({exc.msg})"}
+            yield {"line": line, "error": f"not valid JSON ({exc.msg} at column {exc.colno}); "
+                                            "write one JSON object a line"}
             continue
         if not isinstance(row, dict):
-            yield {"line": number, "error": f"line {number}: expected a JSON object"}
+            yield {"line": line, "error": 'expected a JSON object {"id", "problem", "part", "answer"}, '
+                                            f"not {kind(row)}"}
             continue
-        if not isinstance(row.get("id", ""), (str, int, float)) or isinstance(row.get("id"), bool):
-            yield {"line": number, "error": f"line {number}: the id must be a string or a number"}
+        unknown = sorted(set(row) - set(FIELDS) - set(OPTIONAL))
+        if unknown:
+            yield {"line": line, "id": row.get("id"),
+                   "error": f"unknown field {unknown[0]!r}; the fields are id, problem, part, answer and "
+                            "(optional) student"}
             continue
-        unknown = sorted(set(row) - set(FIELDS))
-        if "answer" not in row or unknown:
-            names = ", ".join(unknown) or "no answer"
-            yield {"line": number, "id": row.get("id"),
-                   "error": f"line {number}: expected fields id, problem, part, answer (got {names})"}
+        if "answer" not in row:
+            yield {"line": line, "id": row.get("id"),
+                   "error": "no 'answer' field; add it (an empty string for a blank answer)"}
             continue
-        yield {**{k: row.get(k) for k in FIELDS}, "line": number}
+        yield {**{k: row.get(k) for k in FIELDS + OPTIONAL}, "line": line}
+
+
+def kind(value) -> str:
+    return {list: "a list", dict: "an object", bool: "true or false", type(None): "null", str: "text"}.get(
+        type(value), "a number")
 
 
 def _csv_rows(path: Path, content: str) -> Iterator[dict]:
-    reader = csv.DictReader(io.StringIO(content, newline=""))
+    reader = csv.DictReader(io.StringIO(content, newline=""), restkey="\0extra")  # a missing field: None
     header = reader.fieldnames or []
     missing = [f for f in ("id", "problem", "answer") if f not in header]
     if missing:
         raise DeriveError(f"{path}: the CSV header needs the columns id, problem, part, answer "
-                          f"(missing: {', '.join(missing)}; found: {', '.join(header) or 'nothing'})")
+                          f"(missing: {', '.join(missing)}; found: {', '.join(header) or 'nothing'}); "
+                          "name the columns in the first line")
     try:
         for row in reader:
-            yield {**{k: (row.get(k) or "") for k in FIELDS}, "line": reader.line_num}
+            count = len(header) + len(row.get("\0extra", ())) - sum(v is None for v in row.values())
+            if count != len(header):
+                yield {"line": reader.line_num, "id": row.get("id") or None,
+                       "error": f"{count} fields where the header has {len(header)}; quote an answer that holds "
+                                'a comma ("a, b")'}
+                continue
+            yield {"id": row["id"] or None, "problem": row["problem"] or None, "part": row.get("part") or None,
+                   "answer": row["answer"], "student": row.get("student") or None, "line": reader.line_num}
     except csv.Error as exc:
         raise DeriveError(f"{path}: line {reader.line_num}: {exc}") from exc
 
 
-def duplicate_ids(rows: list[dict]) -> str | None:
-    """The first id that appears twice, said with both line numbers; None when ids are unique."""
-    seen: dict = {}
+def duplicate_ids(rows: Iterable[dict]) -> list[str]:
+    """Each id that appears more than once (as text: 7 and "7" are one id), said with its line numbers."""
+    lines: dict[str, list[int]] = defaultdict(list)
     for row in rows:
         key = row.get("id")
-        if key is None or "error" in row:
+        if key is None or isinstance(key, (list, dict, bool)):
             continue
-        if key in seen:
-            return f"the id {key!r} appears twice (lines {seen[key]} and {row['line']})"
-        seen[key] = row["line"]
-    return None
+        lines[str(key)].append(row["line"])
+    out = []
+    for key, where in lines.items():
+        if len(where) > 1:
+            times = "twice" if len(where) == 2 else f"{len(where)} times"
+            out.append(f"the id {key!r} appears {times} (lines {_and(where)}); give each row its own id")
+    return out
+
+
+def _and(items: list) -> str:
+    return " and ".join(map(str, items)) if len(items) <= 2 else ", ".join(map(str, items))
 
 
 def target_of(row: dict) -> str:
@@ -89,45 +121,87 @@ def target_of(row: dict) -> str:
 
 
 # -- output -------------------------------------------------------------------------------
+def choose_format(output: str, requested: str | None) -> tuple[str, str | None]:
+    """The output format (as requested, else from OUTPUT's extension, else JSONL) and, when OUTPUT's extension
+    says another format or none that derive writes, why that is an error."""
+    suffix = Path(output).suffix.lower() if output != "-" else ""
+    said = EXTENSIONS.get(suffix)
+    fmt = requested or (said if said != "gradescope" else None) or "jsonl"
+    if not suffix:
+        return fmt, None
+    if said is None:
+        return fmt, (f"{output}: derive grade writes JSONL (.jsonl), CSV (.csv) or, with --format gradescope, "
+                     f"a results.json (.json), not {suffix}; name the file for its format")
+    if said != fmt:
+        if requested is None:  # .json: one JSON document, not a line per result
+            return fmt, (f"{output}: .json is Gradescope's results.json; add --format gradescope, or name the "
+                         "file .jsonl for one result a line")
+        right = {"jsonl": ".jsonl", "csv": ".csv", "gradescope": ".json"}[fmt]
+        return fmt, f"{output}: the name says {said} but --format {fmt} writes {right}; rename it or drop --format"
+    return fmt, None
+
+
 def output_format(output: str, requested: str | None) -> str:
-    """The output format: as requested, else from the file's extension (.csv), else JSONL."""
-    if requested:
-        return requested
-    return "csv" if output.lower().endswith(".csv") else "jsonl"
+    """The output format: as requested, else from the file's extension; DeriveError when the two disagree."""
+    fmt, problem = choose_format(output, requested)
+    if problem:
+        raise DeriveError(problem)
+    return fmt
 
 
-def graded_ids(path: Path, fmt: str) -> set:
-    """Ids already in an output file, after cutting off a last line that an interruption left half-written."""
+def repair(path: Path) -> None:
+    """Cut off a last line that an interruption left half-written."""
     if not path.exists():
-        return set()
+        return
     data = path.read_bytes()
     cut = data.rfind(b"\n") + 1
     if cut < len(data):
         with path.open("r+b") as handle:
             handle.truncate(cut)
-        data = data[:cut]
-    text = data.decode("utf-8", errors="replace")
+
+
+def graded_rows(path: Path, fmt: str) -> dict[str, dict]:
+    """The results already in an output file, by id as text (a CSV gives back "7" for 7); a half-written last
+    line is left out (`repair` cuts it off)."""
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    text = data[:data.rfind(b"\n") + 1].decode("utf-8", errors="replace")
     if fmt == "csv":
-        return {row.get("id") for row in csv.DictReader(io.StringIO(text, newline="")) if row.get("id")}
-    ids = set()
+        return {row["id"]: row for row in csv.DictReader(io.StringIO(text, newline="")) if row.get("id")}
+    rows = {}
     for line in text.splitlines():
         try:
-            key = json.loads(line).get("id")
-        except (ValueError, AttributeError):
+            row = json.loads(line)
+        except ValueError:
             continue
-        if key is not None:
-            ids.add(str(key))  # as text: a CSV gives back "7" for 7
-    return ids
+        if isinstance(row, dict) and row.get("id") is not None:
+            rows[str(row["id"])] = row
+    return rows
+
+
+def graded_ids(path: Path, fmt: str) -> set:
+    """Ids already in an output file, after cutting off a last line that an interruption left half-written."""
+    repair(path)
+    return set(graded_rows(path, fmt))
+
+
+def csv_header(path: Path) -> list[str] | None:
+    """The columns of an existing CSV output (an older one may have fewer), None when it has none."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle), None)
 
 
 class Writer:
-    """Results appended as they come, flushed (and synced) each time."""
+    """Results appended as they come, flushed (and synced) each time; a CSV in `columns` (an older file's own)."""
 
-    def __init__(self, stream, fmt: str, header: bool):
+    def __init__(self, stream, fmt: str, header: bool, columns: Iterable[str] | None = None):
         self.stream, self.fmt = stream, fmt
         self._csv = None
         if fmt == "csv":
-            self._csv = csv.DictWriter(stream, fieldnames=RESULT_FIELDS, extrasaction="ignore")
+            self._csv = csv.DictWriter(stream, fieldnames=list(columns or RESULT_FIELDS), extrasaction="ignore")
             if header:
                 self._csv.writeheader()
 
@@ -140,47 +214,97 @@ class Writer:
         self.stream.flush()  # in the OS's hands: a killed process loses nothing written so far
 
 
-def gradescope(results: list[dict], points: dict) -> dict:
-    """A Gradescope autograder results.json: one test per answer."""
+def gradescope(results: list[dict], points: dict | None = None) -> dict:
+    """A Gradescope results.json: one test per answer, worth the row's `max_score` (else looked up in
+    `points`: {"problem/part" or "problem": points, "*": default})."""
+    points = points or {}
     tests = []
     for row in results:
         target = target_of(row)
-        worth = float(points.get(target, points.get(str(row.get("problem")), points.get("*", 1))))
+        worth = row.get("max_score")
+        if worth is None:
+            worth = points.get(target, points.get(str(row.get("problem")), points.get("*", 1)))
+        worth = float(worth)
         score = worth if row["verdict"] == "equivalent" else 0.0
         tests.append({"name": f"{row.get('id')}: {target}", "score": score, "max_score": worth,
-                      "output": row["message"] + ("\n" + "\n".join(row["diagnosis"]) if row["diagnosis"] else "")})
+                      "output": row["message"] + ("\n" + "\n".join(row["diagnosis"]) if row.get("diagnosis") else "")})
     return {"score": sum(t["score"] for t in tests), "tests": tests}
 
 
 def read_points(path: Path | None) -> dict:
-    """A points file: {"problem/part": points, "*": default}; {} when there is none."""
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DeriveError(f"{path}: not a JSON object of points per problem/part ({exc})") from exc
-    if not isinstance(data, dict) or not all(isinstance(v, (int, float)) for v in data.values()):
-        raise DeriveError(f"{path}: expected {{\"problem/part\": points, ..., \"*\": default}}")
-    return data
+    """A points file: {"problem/part": points, "problem": points, "*": default}; {} when there is none."""
+    from .points import read_points as read
+
+    return read(path)
+
+
+ORDER = ("equivalent", "not_equivalent", "invalid", "undecided")
+STUDENTS_SHOWN = 50  # per-student lines in the summary; --totals has them all
 
 
 class Summary:
-    def __init__(self):
-        self.verdicts = Counter()
-        self.parts = defaultdict(Counter)
+    """Counts per verdict and per part; where rows name students, each one's points out of the run's.
+
+    `targets` are the parts the run grades, in course order, with their points: a student's maximum is
+    their sum (a part the student did not answer counts 0); a student's score on a part is the best of
+    their answers to it.
+    """
+
+    def __init__(self, targets: dict[str, float] | None = None, students: Iterable[str] = (),
+                 points_source: str = "1 a part"):
+        self.verdicts: Counter = Counter()
+        self.parts: defaultdict[str, Counter] = defaultdict(Counter)
+        self.targets = dict(targets or {})
+        self.scores: dict[str, dict[str, float]] = {str(s): {} for s in students}
+        self.points_source = points_source
 
     def add(self, row: dict) -> None:
-        self.verdicts[row["verdict"]] += 1
-        self.parts[target_of(row)][row["verdict"]] += 1
+        verdict = row.get("verdict") or "undecided"
+        self.verdicts[verdict] += 1
+        self.parts[target_of(row) or "(rows that could not be read)"][verdict] += 1
+        student = row.get("student")
+        if student not in (None, "") and row.get("max_score") not in (None, ""):
+            got = self.scores.setdefault(str(student), {})
+            target = target_of(row)
+            got[target] = max(got.get(target, 0.0), float(row.get("score") or 0))
+
+    @property
+    def maximum(self) -> float:
+        return sum(self.targets.values())
+
+    def totals(self) -> list[dict]:
+        """Per student (in the order they first appear): student, score, max_score and the score of each part
+        (None where the student has no answer)."""
+        return [{"student": student, "score": number(sum(got.values())), "max_score": number(self.maximum),
+                 **{t: (number(got[t]) if t in got else None) for t in self.targets}}
+                for student, got in self.scores.items()]
 
     def lines(self) -> list[str]:
         total = sum(self.verdicts.values())
-        order = ("equivalent", "not_equivalent", "invalid", "undecided")
-        out = [f"{total} answers: " + ", ".join(f"{self.verdicts[v]} {v}" for v in order)]
-        for target in sorted(self.parts):
+        out = [f"{total} answers: " + ", ".join(f"{self.verdicts[v]} {v}" for v in ORDER)]
+        for target in [t for t in self.targets if t in self.parts] + sorted(set(self.parts) - set(self.targets)):
             counts = self.parts[target]
-            out.append(f"  {target}: " + ", ".join(f"{counts[v]} {v}" for v in order if counts[v]))
+            worth = f" ({_points(self.targets[target])})" if target in self.targets else ""
+            out.append(f"  {target}{worth}: " + ", ".join(f"{counts[v]} {v}" for v in ORDER if counts[v]))
+        if self.scores:
+            count = len(self.scores)
+            out.append(f"{count} student{'s' if count != 1 else ''}, out of {_points(self.maximum)} "
+                       f"(points: {self.points_source}):")
+            rows = self.totals()
+            out += [f"  {row['student']}: {row['score']}/{row['max_score']}" for row in rows[:STUDENTS_SHOWN]]
+            if len(rows) > STUDENTS_SHOWN:
+                out.append(f"  ... and {len(rows) - STUDENTS_SHOWN} more (all of them: --totals FILE)")
         return out
 
 
+def _points(value: float) -> str:
+    return f"{number(value)} point{'' if value == 1 else 's'}"
+
+
+def write_totals(path: Path, summary: Summary) -> None:
+    """The per-student totals as CSV: student, score, max_score, then one column per problem/part."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "score", "max_score", *summary.targets])
+        for row in summary.totals():
+            writer.writerow(["" if v is None else v for v in row.values()])

@@ -89,9 +89,16 @@ def closest(name: str, known: Sequence[str]) -> str:
 
 def check_points(points: dict[str, float], where: str) -> None:
     """Every key names a problem or a part of the library in use (SpecError with the closest id)."""
+    if not points:
+        return  # nothing to check: no spec is loaded (a broken one must not stop `derive pdf`)
     lib = library.current()
     ids = lib.ids()
-    targets = ids + [f"{p}/{part}" for p in ids for part in lib.part_ids(p)]
+    targets = list(ids)
+    for problem_id in ids:
+        try:
+            targets += [f"{problem_id}/{part}" for part in lib.part_ids(problem_id)]
+        except SpecError:
+            continue  # a broken spec: its own error is reported where it is used
     for key in points:
         if key not in targets:
             raise SpecError(f"{where}: {key!r} names no problem or part{closest(key, targets)}")
