@@ -123,7 +123,7 @@ def read_file(path: Path, targets: Targets | None = None) -> tuple[Points, list[
     for key, value in data.items():
         line = _line_of(text, key)
         where = f"{path} line {line}" if line else str(path)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
             errors.append(f"{where}: {key!r} is worth {json.dumps(value)}; points are non-negative numbers")
         elif key != "*" and (why := targets.key(key)):
             errors.append(f"{where}: {why}")

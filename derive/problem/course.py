@@ -75,7 +75,7 @@ def read_file(path: Path) -> dict:
     if not (isinstance(order, list) and all(isinstance(x, str) for x in order)):
         raise SpecError(f"{library.shown(path)}: order must be a list of problem ids")
     points = data.get("points", {})
-    if not isinstance(points, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
+    if not isinstance(points, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < float("inf")
                                                for v in points.values()):
         raise SpecError(f"{library.shown(path)}: [points] maps problem/part ids to non-negative numbers")
     return data
