@@ -75,10 +75,14 @@ def read_file(path: Path) -> dict:
     if not (isinstance(order, list) and all(isinstance(x, str) for x in order)):
         raise SpecError(f"{library.shown(path)}: order must be a list of problem ids")
     points = data.get("points", {})
-    if not isinstance(points, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < float("inf")
-                                               for v in points.values()):
+    if not isinstance(points, dict) or not all(_points_value(v) for v in points.values()):
         raise SpecError(f"{library.shown(path)}: [points] maps problem/part ids to non-negative numbers")
     return data
+
+
+def _points_value(value) -> bool:
+    """A finite, non-negative number (not a bool, not NaN)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
 
 
 def closest(name: str, known: Sequence[str]) -> str:

@@ -1,0 +1,71 @@
+"""`derive steps` on the seeds: links read and judged, and the time per link and per section (prints figures;
+asserts nothing).
+
+    .venv/bin/python benchmarks/steps.py
+
+The seeds are read from ../shared/seeds beside the repository. Each seed is
+cut into the sections of the problems it answers (lines blanked outside a
+section, so line numbers stay); the figures are the links the reader finds,
+those judged (follows, follows if, does not follow), the wrong marks, the
+median time per judged link and the time of each section.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from derive.checking.steps import DOES_NOT_FOLLOW, UNDECIDED, UNREAD, check_steps, judge, read_side  # noqa: E402
+from derive.parsing import ParseError  # noqa: E402
+from derive.parsing.chains import only_lines, read_chains  # noqa: E402
+from derive.problem import library  # noqa: E402
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+SECTIONS = [("000", "weighted-softmax", None, 1, 99),
+            ("001", "sigmoid-bce", None, 1, 27), ("001", "softmax-ce-two-layer", None, 28, 52),
+            ("002", "softmax-jacobian", None, 1, 23), ("002", "softmax-cross-entropy", "dloss-dprob", 35, 45),
+            ("002", "tanh-derivative", None, 47, 51), ("002", "softmax-shift-invariance", None, 53, 57),
+            ("002", "log-softmax-jacobian", None, 59, 91),
+            ("003", "sigmoid-bce", None, 1, 40), ("003", "weighted-softmax", None, 41, 131),
+            ("004", "softmax-cross-entropy", "batch-mean", 1, 41), ("004", "two-layer-l2", None, 42, 66)]
+
+
+def main() -> None:
+    found = judged = 0
+    per_link: list[float] = []
+    for seed, problem, part_id, first, last in SECTIONS:
+        text = only_lines(next(SEEDS.glob(f"{seed}_*.txt")).read_text(encoding="utf-8"), first, last)
+        links = sum(len(c.sides) - 1 for c in read_chains(text))
+        spec = library.load(problem)
+        part = spec.part_by_id(part_id) if part_id else None
+        start = time.monotonic()
+        try:
+            report = check_steps(spec, text, part)
+            verdicts = [link.verdict for link in report.links]
+            wrong = [link.line for link in report.links if link.verdict == DOES_NOT_FOLLOW]
+        except ParseError:
+            verdicts, wrong = [], []
+        seconds = time.monotonic() - start
+        n = sum(v not in (UNREAD, UNDECIDED) for v in verdicts)
+        found, judged = found + links, judged + n
+        print(f"{seed} {problem:26s} lines {first:3d}-{last:<3d} links {links:3d} judged {n:3d} "
+              f"wrong at {wrong} {seconds:.2f} s")
+    spec = library.load("softmax-ce-two-layer")
+    part = spec.part_by_id("dE-dw-hidden")
+    left = read_side(r"\frac{\partial E}{\partial w_{kj}}", spec, part)
+    right = read_side(r"\sum_m \frac{\partial E}{\partial x_m} \frac{\partial x_m}{\partial y_j} "
+                      r"\frac{\partial y_j}{\partial w_{kj}}", spec, part)
+    for n in range(5):
+        start = time.monotonic()
+        judge(spec, part, left, right, seed=f"bench/{n}")
+        per_link.append(time.monotonic() - start)
+    print(f"links: {found}, judged: {judged} ({100 * judged / max(found, 1):.0f}%)")
+    print(f"a chain-rule link of softmax-ce-two-layer: median {1000 * statistics.median(per_link):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

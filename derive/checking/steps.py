@@ -1,0 +1,755 @@
+r"""A whole derivation, link by link: does each side follow from the one before, and where does it go wrong?
+
+`check_steps(spec, text, part)` reads the chains of a submission
+(`derive.parsing.chains`), reads each side with the part's vocabulary,
+derivatives included (`derive.parsing.derivatives`), and judges each link
+`left = right` at random points of the problem:
+
+* a side without a derivative is evaluated as the checker evaluates an answer
+  (`evaluate`, exactly while it is rational);
+* a side with derivatives is made concrete at each point: sizes and free
+  indices replaced by integers, sums expanded; each ∂f/∂v is then f with every
+  definition substituted except v's own (and what the notation holds fixed),
+  differentiated by SymPy's `diff` in the entries, and the result evaluated
+  like any expression;
+* two values are equal by the two-precision rule of `compare.settle`.
+
+A link's verdict is `follows`, `follows_if` (it holds only where two free
+indices of one range are equal, or only where they differ: the points are
+split by that), `does_not_follow` (with a counterexample and a diagnosis),
+`unread` (the parse message; the next link is judged from the last side that
+was read) or `undecided` (too few points with a value, or the time limit).
+The last side of the last chain that starts with the part's target is then
+checked against the part's reference exactly as `derive check` does.
+
+A chain that starts with no part's target is judged in the part of the chain
+before it. Chains that only state a case or a condition (`i = 1`, "when
+$z_i = 0$") are skipped; a link of a chain the prose introduces as the
+student's own definition ("Given $x_i = g(y_j) = ...$") that differs from the
+problem's is `unread`, not wrong. A teacher's notation header
+(`% derive: z = p`) renames the student's names before reading. A chain whose
+links hold only off (or on) the diagonal, and whose prose states that case,
+has its final answer checked in that case.
+
+The student's text is never evaluated: it is read by our parser only, within
+the parser's limits (and `chains.MAX_FILE`, `MAX_EXPANDED_TERMS`); each link
+has a time limit, and so has the whole file (`FILE_TIMEOUT_FACTOR` links' worth).
+"""
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+from sympy.core.function import UndefinedFunction
+
+from ..limits import DEFAULT_TIMEOUT
+from ..parsing import ParseError, Vocabulary
+from ..parsing.chains import Chain, Side, TooLarge, notation_header, read_chains, rename
+from ..parsing.derivatives import parse_side
+from ..printing import text as show
+from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
+from ..problem.spec import D, Part, Spec
+from .compare import JUMP, Comparison, _value, counterexample, settle
+from .diagnose import _factor_words, _simple
+from .equation import _names_target
+from .evaluate import Timeout, Undefined
+from .ladder import Result, check_part
+
+FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED = (
+    "follows", "follows_if", "does_not_follow", "unread", "undecided")
+VERDICTS = (FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED)
+MARKS = {FOLLOWS: "✓", FOLLOWS_IF: "✓ if", DOES_NOT_FOLLOW: "✗", UNREAD: "?", UNDECIDED: "?"}
+SIZES = (2, 3)  # dimensions at a link's points: expanded sums and their derivatives stay small
+POINTS = 4  # points of each kind (indices tied, untied)
+MIN_POINTS = 3
+MAX_DIFF_NODES = 20_000  # nodes of an expanded expression that is differentiated
+MAX_EXPANDED_TERMS = 5_000  # terms of all sums of one side expanded at one point
+FILE_TIMEOUT_FACTOR = 24  # a whole file's time: this many links' time limits (2 minutes at the default)
+
+
+@dataclass
+class Link:
+    """The verdict on one link `left = right` of a chain; `line` is where the right side begins."""
+
+    line: int
+    left_latex: str
+    right_latex: str
+    verdict: str
+    condition: str | None = None
+    reason: str | None = None  # the student's stated reason (\stackrel{...}{=})
+    counterexample: dict | None = None
+    diagnosis: list = field(default_factory=list)
+    message: str = ""
+    part: str | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data.pop("part")
+        return data
+
+
+@dataclass
+class StepsReport:
+    """All links of a submission, the first wrong one, and the final answer's check."""
+
+    problem: str
+    part: str | None
+    links: list[Link]
+    final: Result | None = None
+    lines: list[str] = field(default_factory=list, repr=False)  # the submission, for the text output
+
+    @property
+    def first_wrong(self) -> Link | None:
+        return next((link for link in self.links if link.verdict == DOES_NOT_FOLLOW), None)
+
+    def summary(self) -> dict:
+        counts = {v: sum(link.verdict == v for link in self.links) for v in VERDICTS}
+        judged = counts[FOLLOWS] + counts[FOLLOWS_IF] + counts[DOES_NOT_FOLLOW]
+        return {"links": len(self.links), "judged": judged, **counts}
+
+    @property
+    def exit_code(self) -> int:
+        """0: every judged link follows and the final answer is right; 1: a wrong link or answer; 3: undecided."""
+        if self.first_wrong is not None or (self.final is not None and self.final.verdict == "not_equivalent"):
+            return 1
+        if any(link.verdict == UNDECIDED for link in self.links) or \
+                (self.final is not None and self.final.verdict == "undecided"):
+            return 3
+        return 0
+
+    def to_json(self) -> dict:
+        first = self.first_wrong
+        return {"problem": self.problem, "part": self.part, "links": [link.to_json() for link in self.links],
+                "first_wrong": None if first is None else first.to_json(),
+                "final": None if self.final is None else {k: v for k, v in self.final.to_json().items()
+                                                          if k != "seconds"},  # as `derive check --json` prints it
+                "summary": self.summary()}
+
+
+# -- reading a side ---------------------------------------------------------------------
+_DELTA_OF_DIFFERENCE = re.compile(r"\\delta\s*\(\s*([A-Za-z])\s*-\s*([A-Za-z])\s*\)"
+                                  r"|δ\s*\(\s*([A-Za-z])\s*-\s*([A-Za-z])\s*\)")
+
+
+_D_OF = re.compile(r"(^|[\s(*/{])d([A-Za-z])(?=[_\s/}^]|$)")
+#: `\frac{\partial f}{\partial x}(x)`: the derivative at x, not times x
+_AT_VARIABLE = re.compile(r"(\\frac\s*\{\s*\\partial\s*[^{}]*\}\s*\{\s*\\partial\s*([A-Za-z])\s*\})\s*\(\s*\2\s*\)")
+_SUM_BOUND = re.compile(r"(\\sum|Σ)\s*_\s*\{\s*([A-Za-z])\s*=\s*1\s*\}\s*\^\s*(\{\s*[A-Za-z]\s*\}|[A-Za-z])")
+
+
+def _notation(text: str, spec: Spec) -> str:
+    """A side in the parser's notation: δ(i − m), the Kronecker delta as a function of a difference, is δ_{im};
+    the upper bound of `\\sum_{j=1}^N` that is no dimension of the problem is the range of j (or the problem's
+    only dimension): the student's name for it."""
+    text = _AT_VARIABLE.sub(lambda m: m.group(1), text)
+    if not any(str(name) == "d" for name in (*spec.shapes, *spec.index_range)):
+        text = _D_OF.sub(lambda m: f"{m.group(1)}d {m.group(2)}", text)  # dx_j, dE: the d of a derivative
+    text = _DELTA_OF_DIFFERENCE.sub(lambda m: f"\\delta_{{{m.group(1) or m.group(3)}{m.group(2) or m.group(4)}}}",
+                                    text)
+    dims = {d for d in spec.index_range.values()}
+    known = {_name(spec, d) for d in dims} | {str(d) for d in dims}
+
+    def bound(m: re.Match) -> str:
+        letter, upper = m.group(2), m.group(3).strip("{} ")
+        if upper in known:
+            return m.group(0)
+        index = next((i for i in spec.index_range if str(i) == letter), None)
+        dim = spec.index_range[index] if index is not None else (next(iter(dims)) if len(dims) == 1 else None)
+        if dim is None:
+            return m.group(0)
+        return f"{m.group(1)}_{{{letter}=1}}^{{{_name(spec, dim)}}}"
+
+    return _SUM_BOUND.sub(bound, text)
+
+
+def read_side(text: str, spec: Spec, part: Part, names: list[tuple[str, str]] | None = None) -> sp.Expr:
+    """A side's expression, derivatives pending (`D`), read with the part's vocabulary and, where a name is
+    ambiguous there (w of two layers), with another part's; `names` are a notation header's (the student's
+    name, the problem's). ParseError when it does not read."""
+    if not text.strip():
+        raise ParseError("an empty side", 0, text)
+    if names:
+        text = rename(text, names)
+    named = target_named(text, spec, part)
+    if named is not None:
+        return named
+    text = _notation(text, spec)
+    first: ParseError | None = None
+    for vocab_part in [part, *(p for p in spec.parts if p is not part)]:
+        try:
+            return parse_side(text, Vocabulary.from_spec(spec, vocab_part)).index_form(())
+        except ParseError as exc:
+            first = first or exc
+            if "ambiguous" not in str(exc):
+                break
+    assert first is not None
+    raise first
+
+
+# -- points -----------------------------------------------------------------------------
+def _free(spec: Spec, *exprs: sp.Expr) -> list:
+    found: set = set()
+    for e in exprs:
+        found |= {s for s in e.free_symbols if s in spec.index_range}
+    return sorted(found, key=str)
+
+
+def _tie_pairs(spec: Spec, free: list) -> list[tuple]:
+    return [(a, b) for n, a in enumerate(free) for b in free[n + 1:] if spec.index_range[a] == spec.index_range[b]]
+
+
+def link_points(spec: Spec, free: list, seed: str, deadline: float | None) -> list[Point]:
+    """POINTS points with the free indices distinct, and POINTS more with them tied when two share a range."""
+    rng = random.Random(seed)
+    generics = list(STAND_INS)
+    kinds = (False, True) if _tie_pairs(spec, free) else (False,)
+    out: list[Point] = []
+    configs: list[dict] = []  # two sets of sizes at most: each derivative is differentiated once per set
+    for tie in kinds:
+        for n in range(POINTS if len(kinds) == 2 else POINTS + 2):
+            for _ in range(40):
+                point = spec_point(spec, free, rng, tie, generics[n % len(generics)], deadline=deadline,
+                                   sizes=SIZES, hot=n % 2 == 1)
+                if point.sizes in configs or len(configs) < 2:
+                    break
+            if point.sizes not in configs:
+                configs.append(point.sizes)
+            out.append(point)
+    return out
+
+
+# -- a side at a point ------------------------------------------------------------------
+class _Concrete:
+    """Makes sides concrete at points and gives their pending derivatives a value (cached by sizes)."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self._derivatives: dict = {}
+        self._shared: dict = {}  # (entries, plain forms) by the bases held fixed, the sizes and the stand-ins
+
+    def expand(self, expr: sp.Expr, point: Point) -> sp.Expr:
+        budget = [MAX_EXPANDED_TERMS]
+        expanded = self._sums(expr.xreplace(point.sizes), point, budget)
+        return expanded.xreplace(point.indices)
+
+    def _sums(self, expr: sp.Expr, point: Point, budget: list[int]) -> sp.Expr:
+        if isinstance(expr, sp.Sum):
+            var, lo, hi = expr.limits[-1]
+            inner = expr.function if len(expr.limits) == 1 else sp.Sum(expr.function, *expr.limits[:-1])
+            lo, hi = (b.xreplace(point.indices) for b in (lo, hi))
+            if not (lo.is_Integer and hi.is_Integer):
+                raise Undefined("a sum without concrete bounds")
+            budget[0] -= max(0, int(hi) - int(lo) + 1)
+            if budget[0] < 0:
+                raise Undefined("sums too long to expand")
+            return sp.Add(*[self._sums(_bind(inner, var, sp.Integer(v)), point, budget)
+                            for v in range(int(lo), int(hi) + 1)])
+        if expr.args and not isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+            return expr.func(*[self._sums(a, point, budget) for a in expr.args])
+        return expr
+
+    def at(self, expr: sp.Expr, point: Point) -> sp.Expr:
+        """`expr` at `point`: itself without derivatives, else concrete with each derivative's value."""
+        if not expr.has(D):
+            return expr
+        concrete = self.expand(expr, point)
+        nodes = concrete.atoms(D)
+        return concrete.xreplace({node: self.derivative(node, point) for node in nodes})
+
+    def derivative(self, node: D, point: Point) -> sp.Expr:
+        key = (node, tuple(sorted(point.sizes.items(), key=str)), self._generic(point))
+        if key not in self._derivatives:
+            self._derivatives[key] = self._differentiate(node, point)
+        return self._derivatives[key]
+
+    def _generic(self, point: Point) -> str | None:
+        """The point's stand-in functions, where the spec has a generic φ (else they change nothing)."""
+        return point.generic if stand_ins(self.spec, point.generic) else None
+
+    def _differentiate(self, node: D, point: Point) -> sp.Expr:
+        v = node.wrt
+        if node.expr.has(D) or not isinstance(v, (sp.Indexed, sp.Symbol)):
+            raise Undefined("a derivative of a derivative")
+        stop = frozenset({v.base if isinstance(v, sp.Indexed) else v, *node.fixed})
+        shared = self._shared.setdefault((stop, tuple(sorted(point.sizes.items(), key=str)), self._generic(point)),
+                                         ({}, {}))
+        entries, memo = shared
+        plain = self._plain(node.expr, stop, point, entries, memo)
+        if sp.count_ops(plain, visual=False) > MAX_DIFF_NODES:
+            raise Undefined("the expression is too large to differentiate")
+        if point.deadline is not None and time.monotonic() > point.deadline:
+            raise Timeout("time limit reached while differentiating")
+        var = entries.get(v) or entries.setdefault(v, sp.Dummy(str(v), real=True))
+        result = sp.diff(plain, var)
+        back = {symbol: entry for entry, symbol in entries.items() if symbol in result.free_symbols}
+        return result.xreplace(back)
+
+    def _plain(self, expr, stop, point, entries, memo):
+        """`expr` (concrete) in entry symbols, definitions substituted except those of `stop`."""
+        spec = self.spec
+        expr = self.expand(expr, point)
+
+        def visit(e):
+            if e in memo:
+                return memo[e]
+            if isinstance(e, D):
+                raise Undefined("a derivative of a derivative")
+            base = e.base if isinstance(e, sp.Indexed) else e
+            if isinstance(e, sp.Indexed) or (isinstance(e, sp.Symbol) and
+                                              (e in spec.shapes or e in spec.definitions)):
+                idx = tuple(e.indices) if isinstance(e, sp.Indexed) else ()
+                if not all(getattr(k, "is_Integer", False) for k in idx):
+                    raise Undefined(f"{e} has no concrete index")
+                shape = spec.shapes.get(base, ())
+                if any(not 1 <= int(k) <= point.sizes.get(dim, 0) for k, dim in zip(idx, shape)):
+                    raise Undefined(f"{e} is out of range")
+                definition = spec.definitions.get(base)
+                if definition is not None and base not in stop:
+                    body = definition.body.xreplace(dict(zip(definition.params, idx)))
+                    out = visit(self.expand(body, point))
+                else:
+                    out = entries.setdefault(e, sp.Dummy(str(e), real=True))
+            elif e.args and not isinstance(e, sp.Indexed):
+                args = [visit(a) for a in e.args]
+                replaced = self._function(e.func, args, point) if isinstance(e, sp.Function) else None
+                out = visit(replaced) if replaced is not None else e.func(*args)
+            else:
+                out = e
+            memo[e] = out
+            return out
+
+        return visit(expr)
+
+    def _function(self, func, args, point):
+        spec = self.spec
+        stand = stand_ins(spec, point.generic).get(func)
+        if stand is not None and func in spec.functions:
+            return stand.expr(args[0])
+        if stand is not None:
+            u = sp.Dummy("u")
+            return sp.diff(stand.expr(u), u).xreplace({u: args[0]})
+        info = spec.functions.get(func)
+        if info is not None and info.body is not None and isinstance(func, UndefinedFunction):
+            return info.body(*args)
+        return None
+
+
+def _bind(expr: sp.Expr, var: sp.Symbol, value: sp.Expr) -> sp.Expr:
+    """`expr` with `var` replaced by `value`, except inside a sum that binds `var` again (Σ_i Σ_i ...)."""
+    if var not in expr.free_symbols:
+        return expr
+    if isinstance(expr, sp.Sum) and any(limit[0] == var for limit in expr.limits):
+        return expr  # the inner sum's own variable: untouched (a bound that names the outer one is not read)
+    if isinstance(expr, sp.Sum) or not expr.args:
+        return expr.xreplace({var: value})
+    return expr.func(*[_bind(a, var, value) for a in expr.args])
+
+
+# -- a link --------------------------------------------------------------------------------
+def _compare(spec: Spec, concrete: _Concrete, a, b, envs: list[Point]) -> tuple[Comparison, list]:
+    """`a` against `b` at each point (as `compare.compare`), with the values of each point."""
+    used, exact = 0, True
+    one_sided: list = []
+    values: list = []
+    differ = None
+    for env in envs:
+        try:
+            ca, cb = concrete.at(a, env), concrete.at(b, env)
+        except Undefined:
+            values.append(None)
+            continue
+        va, vb = _value(spec, ca, env), _value(spec, cb, env)
+        values.append((env, ca, cb, va, vb))
+        if (va is None and vb is None) or va is JUMP or vb is JUMP:
+            continue
+        if va is None or vb is None:
+            one_sided.append((env, va, vb, ca, cb))
+            continue
+        used += 1
+        exact = exact and isinstance(va, (int, Fraction)) and isinstance(vb, (int, Fraction))
+        if differ is None and not settle(spec, ca, cb, env, va, vb):
+            differ = (env, va, vb, ca, cb)  # the other points still give their values to the diagnosis
+    if differ is not None:
+        return Comparison(False, used, differ, exact), values
+    if len(one_sided) >= 2 or (one_sided and used < MIN_POINTS):
+        return Comparison(False, used, one_sided[0], exact), values
+    if used < MIN_POINTS:
+        return Comparison(None, used), values
+    return Comparison(True, used, None, exact), values
+
+
+def _name(spec: Spec, symbol) -> str:
+    name = spec.names.get(symbol)
+    return name.text if name else str(symbol)
+
+
+def judge(spec: Spec, part: Part, left: sp.Expr, right: sp.Expr, seed: str,
+          timeout: float = DEFAULT_TIMEOUT, concrete: _Concrete | None = None) -> Link:
+    """The verdict on `left = right` (line and texts left empty for the caller)."""
+    link = Link(0, "", "", UNDECIDED)
+    concrete = concrete or _Concrete(spec)
+    deadline = time.monotonic() + timeout
+    if left - right == 0:
+        link.verdict, link.message = FOLLOWS, "the same expression"
+        return link
+    free = _free(spec, left, right)
+    try:
+        envs = link_points(spec, free, seed, deadline)
+        pairs = _tie_pairs(spec, free)
+        if pairs:
+            tied = [e for e in envs if all(e.indices[a] == e.indices[b] for a, b in pairs[:1])]
+            untied = [e for e in envs if e not in tied]
+            on, _ = _compare(spec, concrete, left, right, tied)
+            off, off_values = _compare(spec, concrete, left, right, untied)
+            a, b = pairs[0]
+            if on.equal and off.equal:
+                link.verdict, link.message = FOLLOWS, "equal at every point"
+            elif on.equal and off.equal is False:
+                link.verdict, link.condition = FOLLOWS_IF, f"{_name(spec, a)} = {_name(spec, b)}"
+                link.message = f"holds only where {link.condition}"
+            elif off.equal and on.equal is False:
+                link.verdict, link.condition = FOLLOWS_IF, f"{_name(spec, a)} ≠ {_name(spec, b)}"
+                link.message = f"holds only where {link.condition}"
+            elif on.equal is False or off.equal is False:
+                wrong = off if off.equal is False else on
+                _wrong(link, spec, wrong, left, right, off_values if wrong is off else [])
+                link.diagnosis[:0] = _known_mistakes(spec, part, right, envs, concrete)
+            else:
+                link.message = "too few points where both sides have a value"
+            return link
+        outcome, values = _compare(spec, concrete, left, right, envs)
+        if outcome.equal:
+            link.verdict, link.message = FOLLOWS, "equal at every point"
+        elif outcome.equal is False:
+            _wrong(link, spec, outcome, left, right, values)
+            link.diagnosis[:0] = _known_mistakes(spec, part, right, envs, concrete)
+        else:
+            link.message = "too few points where both sides have a value"
+    except Timeout:
+        link.verdict, link.message = UNDECIDED, f"no verdict within the time limit ({timeout:g} s)"
+    except (ValueError, TypeError, ArithmeticError, RecursionError, Undefined) as exc:  # a bug of ours: no verdict
+        link.verdict, link.message = UNDECIDED, f"cannot evaluate this link ({type(exc).__name__})"
+    return link
+
+
+def _wrong(link: Link, spec: Spec, outcome: Comparison, left, right, values: list) -> None:
+    link.verdict = DOES_NOT_FOLLOW
+    env, va, vb, ca, cb = outcome.witness  # type: ignore[misc]
+    shown = counterexample(spec, (env, vb, va), lambda s: _name(spec, s), (cb, ca))
+    link.counterexample = {"point": shown["point"], "left_value": shown["reference_value"],
+                           "right_value": shown["student_value"]}
+    link.diagnosis = _diagnosis(spec, left, right, values)
+    where = ", ".join(f"{k}={v}" for k, v in shown["point"].items() if not isinstance(v, dict))
+    link.message = (f"does not follow: {f'at {where} ' if where else ''}the left side is "
+                    f"{shown['reference_value']}, the right side {shown['student_value']}")
+    if link.diagnosis:
+        link.message += f" ({link.diagnosis[0]})"
+
+
+def _known_mistakes(spec: Spec, part: Part, right: sp.Expr, envs: list[Point], concrete: _Concrete) -> list[str]:
+    """The spec's own words for a right side that is one of the part's known mistakes (about its entry)."""
+    if right.has(D) or set(_free(spec, right)) != set(part.free):
+        return []
+    found = []
+    for mistake in part.mistakes:
+        try:
+            if right - mistake.answer == 0 or _compare(spec, concrete, right, mistake.answer, envs)[0].equal:
+                found.append(mistake.why)
+        except (Timeout, Undefined, ValueError, TypeError, ArithmeticError):
+            break
+    return found
+
+
+def _ratios(values: list) -> list:
+    out = []
+    with mpmath.workdps(40):
+        for v in values:
+            if not v or v[3] in (None, JUMP) or v[4] in (None, JUMP):
+                continue
+            left, right = mpmath.mpmathify(_mp(v[3])), mpmath.mpmathify(_mp(v[4]))
+            if left != 0:
+                out.append((v[0], right / left))
+    return out
+
+
+def _mp(value):
+    if isinstance(value, Fraction):
+        return mpmath.mpf(value.numerator) / value.denominator
+    return value
+
+
+def _diagnosis(spec: Spec, left, right, values: list) -> list[str]:
+    """Why a link does not follow: a factor of a size (a sum over an index of a term without it), a constant
+    factor, a sign."""
+    ratios = _ratios(values)
+    if len(ratios) < 2:
+        return []
+    close = mpmath.mpf(10) ** -20
+    for dim in sorted({d for env, _ in ratios for d in env.sizes}, key=str):
+        if all(abs(r - env.sizes[dim]) <= close * env.sizes[dim] for env, r in ratios) and \
+                len({env.sizes[dim] for env, _ in ratios}) >= 1:
+            label = _name(spec, dim)
+            empty = [s for s in _idle_sums(right) if spec.index_range.get(s) == dim]
+            if empty:
+                letter = _name(spec, empty[0])
+                return [f"a factor {label}: a sum over {letter} of a term without {letter}"]
+            return [f"a factor {label} too many"]
+        if all(abs(r * env.sizes[dim] - 1) <= close for env, r in ratios):
+            return [f"a factor {_name(spec, dim)} missing (the right side is 1/{_name(spec, dim)} of the left)"]
+    first = ratios[0][1]
+    if all(abs(r - first) <= close * max(1, abs(first)) for _, r in ratios):
+        simple = _simple(first)
+        if simple is not None and simple != 1:
+            return [_factor_words(simple).replace("the answer", "the right side").replace("the right one",
+                                                                                             "the left side")]
+    return []
+
+
+def _idle_sums(expr: sp.Expr) -> list:
+    """The variables of sums whose body does not hold them (Σ_i f with no i in f)."""
+    found = []
+    for s in expr.atoms(sp.Sum):
+        for var, _, _ in s.limits:
+            if var not in s.function.free_symbols:
+                found.append(var)
+    return found
+
+
+# -- a submission -----------------------------------------------------------------------------
+_FIND = re.compile(r"Find \$\s*([A-Za-z]\w*|\\[A-Za-z]+)\s*_\s*\{?\s*([A-Za-z])\s*\}?\s*\$")
+_NAMED = re.compile(r"([A-Za-z]\w*|\\[A-Za-z]+)\s*_\s*\{?\s*([A-Za-z]|\d{1,3})\s*\}?")
+
+
+def target_named(text: str, spec: Spec, part: Part) -> sp.Expr | None:
+    """The part's target when a side is the name the statement gives it (`z_j` of "Find $z_j$"), at the
+    index written (`z_1`, `z_i`); None otherwise."""
+    found = _FIND.search(part.statement)
+    written = _NAMED.fullmatch(text.strip())
+    if not found or not written or written.group(1) != found.group(1):
+        return None
+    index = next((i for i in part.free if str(i) == found.group(2)), None)
+    if index is None:
+        return None
+    value = written.group(2)
+    if value.isdigit():
+        return part.target.xreplace({index: sp.Integer(int(value))})
+    letter = next((i for i in spec.index_range if str(i) == value), None)
+    if letter is None or spec.index_range[letter] != spec.index_range[index]:
+        return None
+    return _fresh_bound(part.target).xreplace({index: letter})
+
+
+def _fresh_bound(expr: sp.Expr) -> sp.Expr:
+    """`expr` with the variable of each sum renamed apart, so that substituting a free index cannot capture it."""
+    for s in sorted(expr.atoms(sp.Sum), key=sp.count_ops, reverse=True):
+        if s not in expr.atoms(sp.Sum):
+            continue
+        renamed = s
+        for var, _, _ in s.limits:
+            fresh = sp.Dummy(str(var), integer=True)
+            renamed = renamed.xreplace({var: fresh})
+        expr = expr.xreplace({s: renamed})
+    return expr
+
+
+def _starts_with_target(side: Side, spec: Spec, part: Part, names: list | None = None) -> bool:
+    text = rename(side.text, names) if names else side.text
+    if target_named(text, spec, part) is not None:
+        return True
+    try:
+        return _names_target(_notation(text, spec), spec, part, Vocabulary.from_spec(spec, part), "auto")
+    except (ParseError, ValueError, TypeError):
+        return False
+
+
+def assign(chains: list[Chain], spec: Spec, part: Part | None,
+           names: list | None = None) -> list[tuple[Chain, Part, bool]]:
+    """Each chain with the part it is judged in, and whether its first side is that part's target.
+
+    With a part, every chain is judged in it. Without one, a chain goes to the
+    part whose target its first side is; a chain that starts with no target
+    goes to the part of the chain before it (or, before the first, after it).
+    """
+    if part is not None:
+        return [(c, part, _starts_with_target(c.sides[0], spec, part, names)) for c in chains]
+    matched: list[Part | None] = []
+    for c in chains:
+        matched.append(next((p for p in spec.parts if _starts_with_target(c.sides[0], spec, p, names)), None))
+    if not any(matched):
+        if len(spec.parts) != 1:
+            return []
+        matched = [spec.parts[0]] + matched[1:]
+    out = []
+    last = next(p for p in matched if p is not None)
+    for c, p in zip(chains, matched):
+        last = p or last
+        out.append((c, last, p is not None))
+    return out
+
+
+_DEFINING = re.compile(r"\b(?:given|let|where|denote|define|defined\s+as|with)\s*:?\s*$", re.I)
+
+
+def _defines(chain: Chain) -> bool:
+    """Does the prose before the chain introduce it as a definition ("Given $x_i = g(y_j) = ...$")?"""
+    return bool(_DEFINING.search(chain.before))
+
+
+_CONDITION = re.compile(r"(?:\b(?:when|if|whenever|unless|for|assuming|suppose|e\.g\.|i\.e\.)|e\.g\.)\s*:?\s*$",
+                        re.I)
+
+
+def _states_a_case(chain: Chain, spec: Spec) -> bool:
+    """`i = 1`, `i = j`, "when $z_i = 0$": a case or a condition the student states, not a step."""
+    if len(chain.sides) == 2 and _CONDITION.search(chain.before):
+        return True
+    letters = {str(i) for i in spec.index_range}
+    return all(re.fullmatch(r"[A-Za-z]|\d{1,3}", side.text.strip()) for side in chain.sides) and \
+        any(side.text.strip() in letters for side in chain.sides)
+
+
+def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, names: list[tuple[str, str]] | None = None) -> StepsReport:
+    """Judge every link of `chains` (see the module docstring)."""
+    assigned = assign(chains, spec, part, names)
+    if not assigned:
+        raise ParseError(f"no chain starts with what a part of {spec.id} asks for "
+                         f"({', '.join(show(p.target, spec) for p in spec.parts)}): name the part", None, "")
+    concrete = _Concrete(spec)
+    file_deadline = time.monotonic() + FILE_TIMEOUT_FACTOR * timeout
+    links: list[Link] = []
+    final: tuple[Side, Part, sp.Expr | None, str | None] | None = None
+    final_chain = chains[0]
+    for n, (chain, chain_part, is_target) in enumerate(assigned):
+        if _states_a_case(chain, spec):
+            continue
+        last: tuple[Side, sp.Expr] | None = None
+        for k, side in enumerate(chain.sides):
+            try:
+                expr = read_side(side.text, spec, chain_part, names)
+                error = None
+            except ParseError as exc:
+                expr, error = None, exc
+            if k == 0:
+                last = (side, expr) if expr is not None else None
+                first_error = error
+                continue
+            before = chain.sides[k - 1]
+            link = Link(side.line, before.text, side.text, UNREAD, reason=side.reason, part=chain_part.id)
+            if error is not None:
+                link.message = f"this side does not read: {error}"
+            elif last is None:
+                link.message = f"the side before does not read: {first_error}"
+                last = (side, expr)
+            elif time.monotonic() > file_deadline:
+                link.verdict = UNDECIDED
+                link.message = f"not judged: the whole file's time limit ({FILE_TIMEOUT_FACTOR * timeout:g} s) is spent"
+                last = (side, expr)
+            else:
+                judged = judge(spec, chain_part, last[1], expr, seed=f"{spec.id}/{n}/{k}", timeout=timeout,
+                               concrete=concrete)
+                if judged.verdict == FOLLOWS_IF and judged.condition and \
+                        _stated_case(chain) == ("≠" not in judged.condition):  # the other case than the prose's
+                    judged.verdict, judged.diagnosis = DOES_NOT_FOLLOW, [
+                        f"holds only where {judged.condition}, but this chain is about the other case"]
+                    judged.message = f"does not follow in the case the prose states: {judged.diagnosis[0]}"
+                if judged.verdict == DOES_NOT_FOLLOW and _defines(chain):
+                    judged = Link(0, "", "", UNREAD, message="a definition of the student's own (\"Given ...\", "
+                                  "\"Let ...\") that differs from the problem's: read as the student's notation, "
+                                  "not judged")
+                judged.line, judged.left_latex, judged.right_latex = side.line, last[0].text, side.text
+                judged.reason, judged.part = side.reason, chain_part.id
+                link = judged
+                last = (side, expr)
+            links.append(link)
+        if is_target:
+            conditions = [link.condition for link in links[len(links) - len(chain.sides) + 1:] if link.condition]
+            final = (chain.sides[-1], chain_part, last[1] if last is not None and last[0] is chain.sides[-1]
+                     else None, conditions[0] if conditions else None)
+            final_chain = chain
+    result = None
+    if final is not None:
+        side, final_part, final_expr, condition = final
+        if "∂" not in side.text and "partial" not in side.text:
+            answer = _notation(rename(side.text, names) if names else side.text, spec)
+            result = check_part(spec, final_part, answer, timeout=timeout)
+            if result.verdict == "not_equivalent" and condition and final_expr is not None and \
+                    _stated_case(final_chain) == ("≠" in condition):
+                _in_case(result, spec, final_part, final_expr, condition, timeout, concrete)
+    return StepsReport(spec.id, None if part is None else part.id, links, result)
+
+
+_OFF_DIAGONAL = re.compile(r"off[- ]?diagonal|\\neq?(?![A-Za-z])|≠|!=", re.I)
+_DIAGONAL = re.compile(r"diagonal", re.I)
+
+
+def _stated_case(chain: Chain) -> bool | None:
+    """The case the prose just before a chain states: True off the diagonal ("Off-diagonal", "i ≠ j"), False on
+    it ("Diagonal entries"), None when it states none."""
+    paragraph = chain.context.rsplit("\n\n\n", 1)[-1][-300:]
+    off = [m.end() for m in _OFF_DIAGONAL.finditer(paragraph)]
+    on = [m.end() for m in _DIAGONAL.finditer(paragraph)
+          if not paragraph[:m.start()].lower().endswith(("off-", "off "))]
+    if not off and not on:
+        return None
+    return max(off, default=-1) >= max(on, default=-1)
+
+
+def _in_case(result: Result, spec: Spec, part: Part, final: sp.Expr, condition: str, timeout: float,
+             concrete: _Concrete) -> None:
+    """A chain that derives one case (its links hold only where i ≠ j): its answer is right if it equals the
+    reference in that case."""
+    judged = judge(spec, part, part.reference, final, seed=f"{spec.id}/{part.id}/final", timeout=timeout,
+                   concrete=concrete)
+    if judged.verdict == FOLLOWS_IF and judged.condition == condition:
+        result.verdict, result.counterexample, result.diagnosis = "equivalent", None, []
+        result.message = f"equivalent to the reference where {condition} (the case this chain derives)"
+
+
+def check_steps(spec: Spec, text: str, part: Part | None = None, timeout: float = DEFAULT_TIMEOUT) -> StepsReport:
+    """Read a submission's chains and judge every link; ParseError when the file has none."""
+    names, body = notation_header(text)
+    try:
+        chains = read_chains(body)
+    except TooLarge as exc:
+        raise ParseError(str(exc), None, "") from None
+    if not chains:
+        raise ParseError("no chain of equalities found in the file", None, "")
+    report = check_chains(spec, chains, part, timeout, names)
+    report.lines = text.splitlines()
+    return report
+
+
+def render(report: StepsReport) -> str:
+    """The text output: each link's line of the submission with its mark, and under the first ✗ why."""
+    out = []
+    first = report.first_wrong
+    for link in report.links:
+        mark = MARKS[link.verdict] + (f" {link.condition}" if link.condition else "")
+        out.append(f"{link.line:4d}  {mark:<10} {link.left_latex}  =  {link.right_latex}")
+        if link.reason:
+            out.append(f"      {'':<10} (stated reason: {link.reason})")
+        if link.verdict == UNREAD:
+            out.append(f"      {'':<10} {link.message}")
+        if link is first:
+            if link.counterexample:
+                point = ", ".join(f"{k}={v}" for k, v in link.counterexample["point"].items())
+                out.append(f"      {'':<10} first wrong step: at {point}")
+                out.append(f"      {'':<10} the left side is {link.counterexample['left_value']}, "
+                           f"the right side {link.counterexample['right_value']}")
+            for why in link.diagnosis:
+                out.append(f"      {'':<10} {why}")
+    summary = report.summary()
+    out.append("")
+    out.append(f"{summary['links']} links: {summary['follows']} ✓, {summary['follows_if']} ✓ if, "
+               f"{summary['does_not_follow']} ✗, {summary['unread']} unread, {summary['undecided']} undecided")
+    if report.final is not None:
+        out.append(f"final answer ({report.final.part}): {report.final.message}")
+    else:
+        out.append("final answer: not checked (no chain ends with an answer to a part)")
+    return "\n".join(out)

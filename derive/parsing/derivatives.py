@@ -1,0 +1,129 @@
+r"""A side of a student's derivation, which may hold derivatives: `Σ_m ∂E/∂x_m ∂x_m/∂y_j`.
+
+An answer may not hold a derivative (it is what the derivative equals); a
+step of a derivation often does. `parse_side(text, vocabulary)` reads a side
+with the problem's vocabulary, as `parse` does, and reads every derivative in
+it as a pending one, `D(f, v)` (`derive.problem.spec.D`), never taking it:
+
+    ∂A/∂v   ∂(A)/∂v   ∂/∂v A   \frac{\partial A}{\partial v}   \frac{\partial}{\partial v} A
+    dA/dv   \frac{dA}{dv}   \frac{d}{dv} A
+
+where A is any expression of the problem and v one of its variables (a name
+or an entry, `x_m`, `w_{kj}`); the operator forms apply to the rest of the
+product, as a sum's body does. The checker (`derive.checking.steps`) gives a
+pending derivative its value at a point.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from ..limits import Limits
+from ..problem.spec import pending
+from .lexer import FRAC, ParseError, Token, check_characters
+from .parser import INTERNAL, Parsed, _internal, _Parser
+from .values import Mat
+from .vocab import Vocabulary
+
+#: pending derivatives one side may hold
+MAX_DERIVATIVES_PER_SIDE = 12
+
+
+class _SideParser(_Parser):
+    """The answer grammar, with derivatives read as pending ones in a problem's vocabulary."""
+
+    def refuse_derivative(self, t: Token) -> None:
+        return None
+
+    def derivative(self) -> Any:
+        t = self.tok
+        if t.kind == "op" and t.text == FRAC:
+            return self.fraction_derivative()
+        if not (self.is_d(t) or self.at("∂", t)):
+            return None
+        nxt = self.tokens[self.i + 1]
+        if self.at("/", nxt) and self.is_d_of(self.i + 2):
+            return self.operator_derivative()  # ∂/∂v f
+        if self.at("(", nxt):
+            close = self.matching(self.i + 1)
+            if close is not None and self.at("/", self.tokens[close + 1]) and self.is_d_of(close + 2):
+                return self.quotient_derivative()  # ∂(f)/∂v
+        if nxt.kind in ("word", "unknown"):
+            return self.named_quotient(t)  # ∂σ_i/∂x_j
+        if self.at("∂", t):
+            self.fail("∂ starts a derivative: write ∂f/∂x or \\frac{\\partial f}{\\partial x}", t.pos)
+        return None
+
+    def named_quotient(self, t: Token) -> Any:
+        """`∂A/∂v` where A is one name, with its subscripts or its argument (`∂σ_i/∂x_j`, `∂g(u)/∂u`)."""
+        start = self.i
+        self.advance()  # ∂ or d
+        self.enter()
+        try:
+            numerator = self.concrete(self.power())
+        finally:
+            self.depth -= 1
+        if not (self.at("/") and self.is_d_of(self.i + 1)):
+            if self.is_d(t):  # a d that is not a derivative after all
+                self.i = start
+                return None
+            self.fail("expected /∂x after ∂f", self.tok.pos)
+        self.advance()  # /
+        self.advance()  # ∂ or d
+        return self.differentiate(t, numerator, self.derivative_variable(t), 1)
+
+    def derivative_variable(self, t: Token) -> Any:
+        """The v of ∂v: a variable of the problem (a name or one entry), or a letter of a free expression."""
+        v = self.tok
+        start = v.pos
+        self.enter()
+        try:
+            value = self.concrete(self.power())
+        finally:
+            self.depth -= 1
+        if isinstance(value, Mat):
+            value = self.alg.scalar(value, start, "what a derivative is taken with respect to") \
+                if self.alg.known_scalar(value) else value
+        if isinstance(value, (sp.Indexed, sp.Symbol)) and not getattr(value, "is_integer", False):
+            return value
+        self.fail("a derivative is taken with respect to one variable or one entry: ∂f/∂x_j", start)
+
+    def differentiate(self, t: Token, operand: Any, variable: Any, order: int) -> Any:
+        if order != 1:
+            self.fail("only first derivatives are read in a derivation", t.pos)
+        self.derivatives += 1
+        if self.derivatives > MAX_DERIVATIVES_PER_SIDE:
+            self.fail(f"too many derivatives in one side (the limit is {MAX_DERIVATIVES_PER_SIDE})", t.pos)
+        if operand is None:
+            if self.tok.kind == "end" or (self.tok.kind == "op" and self.tok.text in (")", "]", "+", "-", "=")):
+                self.fail("a derivative needs what it differentiates: ∂/∂x f", t.pos)
+            self.enter()
+            try:
+                operand = self.concrete(self.term())
+            finally:
+                self.depth -= 1
+        value = self.alg.scalar(operand, t.pos, "what a derivative differentiates")
+        if any(d in self.alg.deferred for d in value.atoms(sp.Dummy)):
+            self.fail("a derivative of a matrix expression: write it for one entry", t.pos)
+        return pending(value, variable)
+
+
+def parse_side(text: str, vocab: Vocabulary, fmt: str = "auto", **limits: Any) -> Parsed:
+    """Parse one side of a derivation step, reading derivatives as pending ones (`D`)."""
+    lim = Limits(**limits)
+    check_characters(text, lim)
+    latex = ("\\" in text) if fmt == "auto" else fmt == "latex"
+    try:
+        parser = _SideParser(text, vocab, latex, lim)
+        value = parser.answer()
+    except RecursionError:
+        raise ParseError("the expression is nested too deeply", None, text) from None
+    except INTERNAL as exc:
+        raise _internal(exc, text) from exc
+    alg = parser.alg
+    if isinstance(value, Mat) and alg.known_scalar(value):
+        value = alg.scalar(value, 0)
+    if isinstance(value, Mat):
+        raise ParseError("a side of a derivation is read entry by entry: write one entry", 0, text)
+    return Parsed("latex" if latex else "text", (), text, value, alg, vocab, frozenset(parser.letters))

@@ -1,0 +1,320 @@
+"""`derive steps`: a whole derivation read into chains and judged link by link (issue 13).
+
+Reading (Markdown, LaTeX environments, plain text, stated reasons, what is
+dropped), sides with derivatives, the verdict of each link on hand-written
+derivations (right ones all ✓, a mutated step flagged exactly, a link that
+holds for i = j only), the seeds (seed 001 case 2's extra Σ_i; no wrong mark
+on seed 002), and the command's JSON shape and exit codes.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from click.testing import CliRunner
+
+from derive.checking.steps import (
+    DOES_NOT_FOLLOW,
+    FOLLOWS,
+    FOLLOWS_IF,
+    UNREAD,
+    check_steps,
+    read_side,
+    render,
+)
+from derive.cli import main
+from derive.parsing import ParseError, Vocabulary
+from derive.parsing.chains import MAX_FILE, TooLarge, clean, notation_header, only_lines, read_chains, rename
+from derive.parsing.derivatives import parse_side
+from derive.problem import library
+from derive.problem.spec import D
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+def seed(name: str) -> str:
+    return next(SEEDS.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+def sides(chain):
+    return [(s.text, s.line) for s in chain.sides]
+
+
+# -- reading --------------------------------------------------------------------------------
+def test_markdown_blocks_continue_a_chain_across_rows_starting_with_equals():
+    text = "Diagonal:\n\n$$a_i = b_i \\quad (1)$$\n\n$$= c_i \\quad (2)$$\n\nso\n\n$$d = e$$\n"
+    chains = read_chains(text)
+    assert [sides(c) for c in chains] == [[("a_i", 3), ("b_i", 3), ("c_i", 5)], [("d", 9), ("e", 9)]]
+
+
+def test_aligned_rows_and_stated_reasons():
+    text = ("$$\\begin{aligned} f &\\stackrel{\\text{def.}}{=} g \\\\\n"
+            "&\\overset{(a)}{=} h \\\\\n"
+            "k &= m \\end{aligned}$$")
+    chains = read_chains(text)
+    assert [sides(c) for c in chains] == [[("f", 1), ("g", 1), ("h", 2)], [("k", 3), ("m", 3)]]
+    assert [s.reason for s in chains[0].sides] == [None, "def.", "(a)"]
+
+
+@pytest.mark.parametrize("env", ["equation", "align", "align*", "gather", "multline", "split"])
+def test_latex_environments(env):
+    text = f"Intro.\n\\begin{{{env}}}\n  a = b \\label{{eq:1}} \\\\\n  = c \\tag{{3}}\n\\end{{{env}}}\n"
+    (chain,) = read_chains(text)
+    assert sides(chain) == [("a", 3), ("b", 3), ("c", 4)]
+
+
+def test_arrow_and_prose_end_a_chain():
+    chains = read_chains("$$a = b \\Rightarrow c = d$$\ntext\n$$= e$$")
+    assert [[s.text for s in c.sides] for c in chains] == [["a", "b"], ["c", "d"]]
+
+
+def test_plain_text_one_step_a_line():
+    chains = read_chains("dE/dy = a*b\n      = c\n\nnotes here\nx = y\n")
+    assert [sides(c) for c in chains] == [[("dE/dy", 1), ("a*b", 1), ("c", 2)], [("x", 5), ("y", 5)]]
+
+
+@pytest.mark.parametrize("raw, kept", [
+    ("\\left( a \\right) \\text{ by the chain rule}", "( a )"),
+    ("a \\quad (4)", "a"),
+    ("\\underbrace{x_i}_{=0} + y", "{x_i} + y"),
+    ("\\cancel{a} b", "{a} b"),
+    ("W \\in \\mathbb{R}^{N \\times K}", "W"),
+    ("-\\frac{t_i}{z_i} \\text{ with } \\boxed{\\ln(x)' = \\frac{1}{x}}", "-\\frac{t_i}{z_i}"),
+    ("a + b,", "a + b"),
+])
+def test_what_a_side_drops(raw, kept):
+    assert clean(raw) == kept
+
+
+def test_limits_and_line_slices():
+    with pytest.raises(TooLarge):
+        read_chains("a = b\n" * (MAX_FILE // 6 + 1))
+    assert only_lines("a\nb\nc\n", 2, 2) == "\nb\n\n"
+
+
+# -- sides with derivatives ----------------------------------------------------------------
+def test_sides_hold_derivatives():
+    spec = library.load("softmax-ce-two-layer")
+    part = spec.part_by_id("dE-dw-hidden")
+    vocab = Vocabulary.from_spec(spec, part)
+    expr = parse_side(r"\sum_m \frac{\partial E}{\partial x_m} \frac{\partial x_m}{\partial y_j}", vocab).index_form(())
+    assert isinstance(expr, sp.Sum) and len(expr.atoms(D)) == 2
+    assert parse_side("∂E/∂x_m ∂x_m/∂y_j", vocab).index_form(()).atoms(D) == expr.atoms(D)
+    assert parse_side(r"\frac{\partial}{\partial y_j} x_m + 1", vocab).index_form(()).has(D)
+    with pytest.raises(ParseError):
+        parse_side("∂E/∂2", vocab)
+
+
+def test_a_side_that_names_the_target():
+    spec = library.load("log-softmax-jacobian")
+    part = spec.part_by_id("vjp")
+    assert read_side("z_1", spec, part).has(D)
+    with pytest.raises(ParseError):
+        read_side("z_1 + ", spec, part)
+
+
+# -- judging -----------------------------------------------------------------------------------
+JACOBIAN = r"""
+Off the diagonal and on it:
+
+$$\begin{aligned}
+\frac{\partial \sigma_i}{\partial x_j}
+&= \frac{\partial}{\partial x_j} \frac{e^{x_i}}{\sum_k e^{x_k}} \\
+&= \frac{\delta_{ij} e^{x_i} \sum_k e^{x_k} - e^{x_i} e^{x_j}}{(\sum_k e^{x_k})^2} \\
+&= \sigma_i \delta_{ij} - \sigma_i \sigma_j \\
+&= \sigma_i (\delta_{ij} - \sigma_j)
+\end{aligned}$$
+"""
+
+
+def jacobian():
+    spec = library.load("softmax-jacobian")
+    return spec, spec.part_by_id("jacobian")
+
+
+def test_a_right_derivation_is_all_ticks():
+    spec, part = jacobian()
+    report = check_steps(spec, JACOBIAN, part)
+    assert [link.verdict for link in report.links] == [FOLLOWS] * 4
+    assert [link.line for link in report.links] == [6, 7, 8, 9]
+    assert report.final is not None and report.final.verdict == "equivalent"
+    assert report.exit_code == 0
+
+
+@pytest.mark.parametrize("line, wrong", [
+    (7, r"&= \frac{\delta_{ij} e^{x_i} \sum_k e^{x_k} + e^{x_i} e^{x_j}}{(\sum_k e^{x_k})^2} \\"),
+    (8, r"&= \sigma_i \delta_{ij} + \sigma_i \sigma_j \\"),
+    (9, r"&= 2 \sigma_i (\delta_{ij} - \sigma_j)"),
+])
+def test_a_mutated_step_is_flagged_exactly(line, wrong):
+    spec, part = jacobian()
+    lines = JACOBIAN.split("\n")
+    lines[line - 1] = wrong
+    report = check_steps(spec, "\n".join(lines), part)
+    marks = {link.line: link.verdict for link in report.links}
+    assert marks[line] == DOES_NOT_FOLLOW
+    assert report.first_wrong is not None and report.first_wrong.line == line
+    # the link after the wrong side compares with the wrong side: only the links touching it can be ✗
+    assert all(v != DOES_NOT_FOLLOW for at, v in marks.items() if at not in (line, line + 1))
+    assert report.exit_code == 1
+    assert "first wrong step" in render(report)
+
+
+def test_a_constant_factor_is_diagnosed():
+    spec, part = jacobian()
+    text = "$$\\sigma_i (\\delta_{ij} - \\sigma_j) = 2 \\sigma_i (\\delta_{ij} - \\sigma_j)$$"
+    report = check_steps(spec, text, part)
+    (link,) = report.links
+    assert link.verdict == DOES_NOT_FOLLOW and "factor 2" in link.diagnosis[0]
+    assert set(link.counterexample) == {"point", "left_value", "right_value"}
+
+
+def test_a_link_that_holds_on_the_diagonal_only():
+    spec, part = jacobian()
+    report = check_steps(spec, "$$\\frac{\\partial \\sigma_i}{\\partial x_j} = \\sigma_i (1 - \\sigma_i)$$", part)
+    (link,) = report.links
+    assert link.verdict == FOLLOWS_IF and link.condition == "i = j"
+
+
+def test_an_unread_side_is_skipped_and_the_chain_goes_on():
+    spec, part = jacobian()
+    text = "$$\\frac{\\partial \\sigma_i}{\\partial x_j} = \\foo{x} = \\sigma_i (\\delta_{ij} - \\sigma_j)$$"
+    report = check_steps(spec, text, part)
+    assert [link.verdict for link in report.links] == [UNREAD, FOLLOWS]
+    assert report.links[1].left_latex.startswith("\\frac{\\partial \\sigma_i}")
+
+
+def test_no_chain_is_an_error():
+    spec, part = jacobian()
+    with pytest.raises(ParseError):
+        check_steps(spec, "no mathematics here", part)
+
+
+# -- the seeds ----------------------------------------------------------------------------------
+def test_seed_001_case_2_the_extra_sum_over_i():
+    spec = library.load("softmax-ce-two-layer")
+    report = check_steps(spec, only_lines(seed("001"), 28, 60), timeout=60.0)  # a slow CI machine decides too
+    first = report.first_wrong
+    assert first is not None and first.line == 48
+    assert first.diagnosis[0] == "a factor n_x: a sum over i of a term without i"
+    wrong = [link.line for link in report.links if link.verdict == DOES_NOT_FOLLOW]
+    assert wrong == [48, 49]  # 49 is right, from a wrong line: only the two links that touch line 48
+    judged = [link for link in report.links if link.verdict != UNREAD]
+    assert len(judged) >= 9
+    assert report.final is not None and report.final.verdict == "equivalent"  # the final line is right
+
+
+SEED_002 = [("softmax-jacobian", None, 1, 23), ("softmax-cross-entropy", "dloss-dprob", 35, 45),
+            ("tanh-derivative", None, 47, 51), ("softmax-shift-invariance", None, 53, 57),
+            ("log-softmax-jacobian", None, 59, 91)]
+
+
+@pytest.mark.parametrize("problem, part, first, last", SEED_002, ids=[s[0] for s in SEED_002])
+def test_seed_002_has_no_wrong_mark(problem, part, first, last):
+    spec = library.load(problem)
+    chosen = None if part is None else spec.part_by_id(part)
+    try:
+        report = check_steps(spec, only_lines(seed("002"), first, last), chosen, timeout=60.0)
+    except ParseError:
+        return  # nothing of this section reads as a chain of this problem: no mark at all
+    assert [link.line for link in report.links if link.verdict == DOES_NOT_FOLLOW] == []
+    assert report.exit_code == 0  # the final answer too: the off-diagonal chain is right where i ≠ j
+
+
+def test_seed_002_tanh_is_read_and_judged_with_stated_reasons():
+    spec = library.load("tanh-derivative")
+    report = check_steps(spec, only_lines(seed("002"), 47, 51))
+    assert [link.verdict for link in report.links] == [FOLLOWS] * 5
+    assert report.links[0].reason == "def. of \\tanh" and report.links[1].reason == "quotient rule"
+
+
+# -- the command ------------------------------------------------------------------------------
+def run(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def test_json_shape_and_exit_codes(tmp_path):
+    path = tmp_path / "hw.md"
+    path.write_text(JACOBIAN, encoding="utf-8")
+    result = run("steps", "softmax-jacobian/jacobian", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"problem", "part", "links", "first_wrong", "final", "summary"}
+    assert set(data["links"][0]) == {"line", "left_latex", "right_latex", "verdict", "condition", "reason",
+                                     "counterexample", "diagnosis", "message"}
+    assert data["summary"] == {"links": 4, "judged": 4, "follows": 4, "follows_if": 0, "does_not_follow": 0,
+                               "unread": 0, "undecided": 0}
+    assert data["first_wrong"] is None and data["final"]["verdict"] == "equivalent"
+    wrong = run("steps", "softmax-jacobian/jacobian", "-", "--json",
+                input=JACOBIAN.replace(r"\sigma_i (\delta_{ij} - \sigma_j)", r"\sigma_i (\delta_{ij} + \sigma_j)"))
+    assert wrong.exit_code == 1
+    assert json.loads(wrong.output)["first_wrong"]["line"] == 9
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["steps", "softmax-jacobian/jacobian", "/no/such/file"], "/no/such/file"),
+    (["steps", "no-such-problem", "-"], "no-such-problem"),
+    (["steps", "softmax-jacobian/jacobian", "-", "--lines", "9-2"], "--lines"),
+])
+def test_usage_errors_exit_2(args, needle):
+    result = run(*args, input="a = b\n")
+    assert result.exit_code == 2 and needle in result.output
+
+
+def test_an_unreadable_file_exits_2():
+    result = run("steps", "softmax-jacobian/jacobian", "-", input="only words, no chain\n")
+    assert result.exit_code == 2 and "no chain" in result.output
+
+
+def test_hostile_sides_are_bounded():
+    """Sums nested beyond what can be expanded, a variable bound twice, a file of many sides: a verdict
+    (undecided or unread), never a crash, within the time limits."""
+    spec = library.load("softmax-ce-two-layer")
+    part = spec.part_by_id("dE-dw-hidden")
+    nested = "\\sum_i " * 12 + "\\frac{\\partial E}{\\partial x_i}"
+    report = check_steps(spec, f"$$\\frac{{\\partial E}}{{\\partial w_{{kj}}}} = {nested}$$", part, timeout=1.0)
+    assert [link.verdict for link in report.links] in (["undecided"], ["unread"])
+    twice = check_steps(spec, "$$\\sum_i \\sum_i x_i = n_x \\sum_i x_i$$", part, timeout=2.0)
+    assert twice.links[0].verdict in (FOLLOWS, "undecided")
+    many = check_steps(spec, "$$" + "x_i = " * 300 + "x_i$$", part)
+    assert many.summary()["follows"] == 300
+
+
+def test_a_notation_header_maps_the_students_names():
+    """Seed 002 (c) writes z for the probabilities the problem calls p: a header maps them."""
+    section = only_lines(seed("002"), 35, 45)
+    spec = library.load("softmax-cross-entropy")
+    part = spec.part_by_id("dloss-dprob")
+    without = check_steps(spec, section, part)
+    with_header = check_steps(spec, "% derive: z = p" + section[section.index("\n"):], part)
+    assert sum(link.verdict == FOLLOWS for link in without.links) == 0
+    assert [link.line for link in with_header.links if link.verdict == FOLLOWS] == [39, 41]
+    assert with_header.first_wrong is None  # "when $z_i = 0$" is a condition, not a step
+    assert with_header.final is not None and with_header.final.verdict == "equivalent"
+
+
+def test_header_lines_are_not_chains():
+    names, body = notation_header("% derive: z^3 = Z3, \\psi = \\Psi\nx = y\n")
+    assert names == [("z^3", "Z3"), ("\\psi", "\\Psi")]
+    assert [sides(c) for c in read_chains(body)] == [[("x", 2), ("y", 2)]]
+    assert rename("z^3 + \\psi(z^3) + \\zeta", names) == "Z3 + \\Psi(Z3) + \\zeta"
+
+
+def test_a_case_counts_only_where_the_prose_states_it():
+    spec, part = jacobian()
+    chain = "$$\\frac{\\partial \\sigma_i}{\\partial x_j} = \\sigma_i (1 - \\sigma_j)$$"
+    general = check_steps(spec, chain, part)
+    assert general.links[0].verdict == FOLLOWS_IF
+    assert general.final is not None and general.final.verdict == "not_equivalent" and general.exit_code == 1
+    stated = check_steps(spec, "Diagonal entries ($i = j$):\n\n" + chain, part)
+    assert stated.final is not None and stated.final.verdict == "equivalent" and stated.exit_code == 0
+
+
+def test_a_link_wrong_in_the_stated_case():
+    spec, part = jacobian()
+    chain = "$$\\frac{\\partial \\sigma_i}{\\partial x_j} = \\sigma_i (1 - \\sigma_j)$$"
+    report = check_steps(spec, "Off-diagonal entries ($i \\neq j$):\n\n" + chain, part)
+    assert report.links[0].verdict == DOES_NOT_FOLLOW and "other case" in report.links[0].diagnosis[0]
+    assert report.exit_code == 1
