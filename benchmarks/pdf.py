@@ -34,7 +34,7 @@ def main() -> None:
 
     engine = tex_engine()
     if engine is None:
-        sys.exit("no TeX engine: install texlive-latex-base texlive-latex-recommended latexmk")
+        sys.exit("no TeX engine: install texlive-latex-base texlive-latex-recommended texlive-pictures latexmk")
     out = Path(tempfile.mkdtemp(prefix="derive-bench-pdf-"))
     derive = [sys.executable, "-m", "derive.cli", "pdf"]
     cold_cache = {**os.environ, "DERIVE_CACHE_DIR": str(out / "cold")}

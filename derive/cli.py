@@ -210,28 +210,38 @@ def new_command(problem_id, folder, title):
 
 \b
 Examples:
-  derive pdf                                    # all problems -> solutions.pdf
+  derive pdf                                    # all problems, in the course's order -> solutions.pdf
   derive pdf softmax-jacobian two-layer-l2 -o hw3-solutions.pdf
-  derive pdf --no-solutions -o hw3.pdf          # statements only
+  derive pdf softmax-jacobian/jacobian two-layer-l2/dW2 -o quiz.pdf
+  derive pdf --no-solutions -o hw3.pdf          # the problem sheet a teacher hands out
+  derive pdf --title 'Homework 3' --subtitle 'Due Friday' --no-solutions -o hw3.pdf
   derive pdf --tex -o hw3-solutions.tex         # the LaTeX source, to edit
   derive pdf --tex -o - | less
 
-Needs a TeX engine (latexmk or pdflatex; Debian: texlive-latex-base,
-texlive-latex-recommended, latexmk) unless --tex is given.
+Problems come out in the order given (a `problem/part` selects one part; a
+repeated id counts once), or, with none given, in the course's order (the
+`order` of course.toml). The sheet numbers problems 1, 2, 3 and parts (a),
+(b), (c); the solutions key shows each problem's id and source in the margin
+(not with --no-ids). Needs a TeX engine (latexmk or pdflatex; Debian:
+texlive-latex-base, texlive-latex-recommended, texlive-pictures, latexmk)
+unless --tex is given.
 """)
 @click.argument("problems", nargs=-1)
 @click.option("-o", "--output", help="Output file ('-' with --tex: standard output). "
               "Default: solutions.pdf, or problems.pdf with --no-solutions (.tex with --tex).")
 @click.option("--no-solutions", is_flag=True, help="The problem sheet: statements and questions only.")
 @click.option("--tex", "tex_only", is_flag=True, help="Write the LaTeX source instead of compiling it.")
-@click.option("--title", help="The document's title (default: Solutions / Problem sheet).")
-def pdf_command(problems, output, no_solutions, tex_only, title):
+@click.option("--title", help="The document's title (default: course.toml's title).")
+@click.option("--subtitle", help="The line under the title (default: course.toml's subtitle, if any).")
+@click.option("--no-ids", is_flag=True, help="Solutions without problem ids and sources in the margin.")
+def pdf_command(problems, output, no_solutions, tex_only, title, subtitle, no_ids):
     from .documents.pdf import compile_pdf, document
 
     stem = "problems" if no_solutions else "solutions"
     output = output or f"{stem}.{'tex' if tex_only else 'pdf'}"
     try:
-        source = document(problems, solutions=not no_solutions, title=title)
+        source = document(problems, solutions=not no_solutions, title=title, subtitle=subtitle,
+                          ids=not no_ids)
         if tex_only:
             if output == "-":
                 click.echo(source, nl=False)
@@ -345,6 +355,73 @@ def check_command(target, answer, latex, text, as_json, timeout):
     _report(result, as_json)
 
 
+@main.command("steps", help="Check a student's whole derivation, link by link." + """
+
+TARGET is problem/part, or a problem: then each chain is judged in the part
+whose target its first side is (a chain that starts otherwise, in the part of
+the chain before it). FILE is Markdown ($$...$$, \\[...\\], $...$), LaTeX
+(equation, align, aligned, ...) or plain text with one step a line, or '-'
+for standard input. Each link is marked: ✓ follows, ✓ if i = j (holds only
+there), ✗ does not follow (the first one with a counterexample and why), ?
+not read or undecided; then the final answer is checked as `derive check`
+does. Exit codes: 0 every judged link follows and the final answer is right,
+1 a link does not follow or the final answer is wrong, 2 unreadable file or
+usage, 3 undecided.
+
+\b
+Examples:
+  echo 'd/dx tanh(x) = 1 - tanh(x)^2' | derive steps tanh-derivative -
+  echo 'd/dx tanh(x) = 1 + tanh(x)^2' | derive steps tanh-derivative - --json   # exit 1
+  echo 'ds_i/dx_j = s_i (delta_ij - s_j)' | derive steps softmax-jacobian/jacobian -
+""")
+@click.argument("target")
+@click.argument("file", metavar="FILE")
+@click.option("--lines", "lines", metavar="A-B",
+              help="Only the lines A to B of FILE (line numbers stay those of FILE).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the links, the first wrong one and the final check as JSON.")
+@_TIMEOUT
+def steps_command(target, file, lines, as_json, timeout):
+    from .checking.steps import check_steps, render
+    from .parsing import ParseError
+    from .problem import library
+
+    if file == "-":
+        data = sys.stdin.buffer.read(MAX_STDIN + 1)
+    else:
+        try:
+            data = Path(file).read_bytes()[:MAX_STDIN + 1]
+        except OSError as exc:
+            fail(f"{file}: {exc.strerror or exc}")
+    if len(data) > MAX_STDIN:
+        fail(f"{file}: larger than {MAX_STDIN} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"{file}: not UTF-8 (byte {exc.start})")
+    if lines:
+        found = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", lines)
+        if not found or int(found.group(1)) > int(found.group(2)):
+            fail(f"--lines {lines!r}: write A-B, e.g. 28-52")
+        from .parsing.chains import only_lines
+
+        text = only_lines(text, int(found.group(1)), int(found.group(2)))
+    try:
+        problem_id, _, part_id = target.partition("/")
+        spec = library.load(problem_id)
+        part = spec.part_by_id(library.part_id(problem_id, part_id)) if part_id else None
+        report = check_steps(spec, text, part, timeout=timeout)
+    except ParseError as exc:
+        fail(f"{file}: {exc}")
+    except DeriveError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(report))
+    sys.exit(report.exit_code)
+
+
 def _isolated(kind: str, payload: tuple, timeout: float):
     """A check in a worker process with the same limits as `derive grade`."""
     from .checking import UNDECIDED, Result, run_payload
@@ -401,65 +478,139 @@ def equiv_command(first, second, assume, latex, text, as_json, timeout):
 @main.command("grade", help="Grade a class: one result per submission, then a summary." + """
 
 SUBMISSIONS is a JSONL file (one {"id","problem","part","answer"} object a
-line) or a CSV file with those columns. Each check runs in a worker process
-with a CPU-time and memory limit; results are appended to OUTPUT as they
-complete (JSONL, CSV when OUTPUT ends in .csv, or a Gradescope results.json),
-so an interrupted run keeps what it graded and --resume goes on from there.
-The summary (counts per verdict and per part) goes to standard error.
+line, and an optional "student") or a CSV file with those columns. Every row
+is checked first: a malformed line, a missing field, a repeated id, an
+unknown problem or part (with the closest id), a points key that names no
+part, an OUTPUT name whose extension says another format; all of them are
+reported in one message (exit 2) before any work, unless --skip-bad-rows.
+
+Each check runs in a worker process with a CPU-time and memory limit; results
+are appended to OUTPUT as they complete (JSONL, CSV when OUTPUT ends in .csv,
+or with --format gradescope a results.json), so an interrupted run keeps what
+it graded and --resume goes on from there. Each result carries its score and
+max_score: points from --points, else the [points] of course.toml, else 1 a
+part. The summary (counts per verdict and per part, and with a student column
+each student's points) goes to standard error and covers the whole OUTPUT.
 
 \b
 Examples:
   derive grade submissions.jsonl -o results.jsonl
   derive grade class.csv -o results.csv --jobs 2 --timeout 2
   derive grade submissions.jsonl -o results.jsonl --resume
+  derive grade class.csv -o results.csv --points points.json --totals totals.csv
+  derive grade submissions.jsonl -o results.jsonl --skip-bad-rows
   derive grade submissions.jsonl --format gradescope -o results.json --points points.json
 """)
 @click.argument("submissions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", default="-", show_default=True, help="Results file ('-': standard output).")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Results file: .jsonl, .csv, or .json with --format gradescope ('-': standard output).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "gradescope"]),
               help="Output format (default: from OUTPUT's extension, else jsonl).")
 @click.option("--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="number of cores",
               help="Worker processes.")
-@click.option("--resume", is_flag=True, help="Skip the ids already in OUTPUT and append the rest.")
+@click.option("--resume", is_flag=True,
+              help="Skip the ids already in OUTPUT and append the rest (refused when OUTPUT holds other ids).")
 @click.option("--points", "points_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='Gradescope: JSON {"problem/part": points, "*": default} (default 1 each).')
+              help='JSON {"problem/part": points, "problem": points split over its parts, "*": default}; '
+                   "overrides course.toml's [points] (default: those, else 1 a part).")
+@click.option("--skip-bad-rows", is_flag=True,
+              help="Grade the other rows when some are at fault; those are written as invalid, with why.")
+@click.option("--totals", "totals_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write each student's points as CSV: student, score, max_score, one column a problem/part "
+                   "(the rows need a student).")
 @click.option("--memory", type=click.IntRange(64, 1 << 20), default=DEFAULT_MEMORY_MB, show_default=True,
               help="Memory limit per worker, in MB.")
 @_TIMEOUT
-def grade_command(submissions, output, fmt, jobs, resume, points_file, memory, timeout):
-    from .grading.formats import duplicate_ids, output_format, read_points, read_rows
+def grade_command(submissions, output, fmt, jobs, resume, points_file, skip_bad_rows, totals_file, memory, timeout):
+    from .grading.plan import prepare
 
-    fmt = output_format(output, fmt)
     try:
-        rows = list(read_rows(submissions))
-        problem = duplicate_ids(rows)
-        if problem:
-            fail(f"{submissions}: {problem}; ids must be unique")
-        points = read_points(points_file)
+        plan = prepare(submissions, output, fmt, points_file=points_file, resume=resume, totals=totals_file,
+                       skip_bad_rows=skip_bad_rows)
     except DeriveError as exc:
         fail(str(exc))
-    if fmt == "gradescope" and resume:
-        fail("--resume works with JSONL or CSV output, not gradescope")
-    if fmt == "gradescope" and output == "-":
-        fail("--format gradescope writes a results.json: give -o FILE")
-    if resume and output == "-":
-        fail("--resume needs -o FILE")
-    _grade(rows, output, fmt, jobs, timeout, memory, resume, points)
+    _grade(plan, jobs, timeout, memory)
 
 
-def _grade(rows, output, fmt, jobs, timeout, memory, resume, points):
+def _grade(plan, jobs, timeout, memory):
     from .grading.batch import Interrupted, grade_batch
 
+    output = plan.output
     try:
-        skipped, summary = grade_batch(rows, output, fmt, jobs, timeout, memory, resume, points)
+        skipped, summary = grade_batch(plan, jobs, timeout, memory)
     except Interrupted as exc:
-        fail(f"interrupted: {exc.summary.lines()[0]} written; go on with --resume", code=130)
+        if plan.fmt == "gradescope":
+            fail(f"interrupted after {exc.graded} answers: nothing written (--format gradescope writes {output} "
+                 "at the end); run it again", code=130)
+        totals = f"; {plan.totals} not written" if plan.totals else ""
+        held = sum(exc.summary.verdicts.values())
+        fail(f"interrupted: {exc.graded} answers graded now, {held} results in "
+             f"{'standard output' if output == '-' else output}{totals}; go on with --resume", code=130)
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
+        fail(f"cannot write {exc.filename or output}: {exc.strerror}")
     if skipped:
-        click.echo(f"{skipped} ids already graded in {output}, skipped", err=True)
+        click.echo(f"{skipped} ids already graded in {output}, skipped; the summary covers the whole file", err=True)
+    bad = [row for row in plan.bad if str(row["id"]) not in plan.done]  # the ones written now
+    if bad:
+        lines = ", ".join(str(row["line"]) for row in bad[:10]) + (", ..." if len(bad) > 10 else "")
+        click.echo(f"{len(bad)} row{'s' if len(bad) > 1 else ''} at fault, written as invalid (--skip-bad-rows): "
+                   f"line{'s' if len(bad) > 1 else ''} {lines}", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
+    if plan.totals is not None:
+        count = len(summary.scores)
+        click.echo(f"totals of {count} student{'s' if count != 1 else ''} written to {plan.totals}", err=True)
+
+
+@main.command("autograder", help="Build a Gradescope autograder: a zip that grades each student's answers file." + """
+
+The zip holds setup.sh (installs derive on Gradescope's Ubuntu image),
+run_autograder, derive itself (a wheel), the course folders (--problems, before
+the command) and the points. For each submission it reads answers.json,
+answers.yaml or answers.md (an answer under each problem/part key or `##`
+heading), checks every answer with the limits of `derive grade`, and writes
+results.json: one test per part, with the verdict, why and a counterexample.
+
+Graded are every part of the course folders' problems, and each part of a
+shipped problem that a points key names. The points are those of `derive
+grade`: --points (JSON {"problem/part": points, "problem": points split over
+its parts, "*": default}), else the [points] of course.toml, else 1 a part; a
+part worth 0 is left out. A key that names no part is an error (exit 2).
+
+\b
+Examples:
+  derive --problems course autograder --points points.json -o autograder.zip
+  derive --problems course autograder -o hw3-autograder.zip
+""")
+@click.option("--points", "points_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON points per problem/part (default: course.toml's [points]).")
+@click.option("-o", "--output", default="autograder.zip", show_default=True, help="The zip to write.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes per submission (Gradescope gives an autograder about one CPU).")
+@click.option("--memory", type=click.IntRange(64, 1 << 20), default=DEFAULT_MEMORY_MB, show_default=True,
+              help="Memory limit per worker, in MB.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds per answer before its verdict is 'undecided'.")
+def autograder_command(points_file, output, jobs, memory, timeout):
+    from .grading.autograder import build
+
+    if not output.lower().endswith(".zip"):
+        fail(f"-o {output}: Gradescope takes the autograder as a zip; give -o NAME.zip")
+    try:
+        built = build(Path(output), points_file, timeout=timeout, memory=memory, jobs=jobs)
+    except DeriveError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    total = f"{built.total:g} point{'s' if built.total != 1 else ''}"
+    parts = f"{len(built.graded)} part{'s' if len(built.graded) != 1 else ''}"
+    click.echo(f"wrote {built.path}: {parts}, {total} (points: {built.source}; "
+               f"course folders: {', '.join(built.folders) or 'none'})", err=True)
+    width = max(len(g.target) for g in built.graded)
+    for g in built.graded:
+        click.echo(f"  {g.number:<5} {g.target.ljust(width)}  {g.points:g}", err=True)
+    click.echo("Upload it on Gradescope: the assignment's Configure Autograder, Zip file upload, "
+               "base image Ubuntu 22.04 or newer.", err=True)
 
 
 def _problem_command(problem_id: str) -> click.Command:
@@ -472,6 +623,8 @@ def _problem_command(problem_id: str) -> click.Command:
     def show(part_id, latex, standalone, as_json, no_cache):
         from .problem import library
 
+        if standalone and not latex:
+            fail("--standalone works with --latex (a complete LaTeX document); add --latex")
         try:
             library.header(problem_id)
             if part_id is not None:
@@ -482,7 +635,10 @@ def _problem_command(problem_id: str) -> click.Command:
         except DeriveError as exc:
             fail(str(exc))
         if part_id is not None:
+            from .documents.assemble import assemble
+
             report = {**report, "parts": [p for p in report["parts"] if p["id"] == part_id]}
+            report = assemble([report])[0]  # a result of another part is stated where it is used
         if as_json:
             click.echo(json.dumps(report, indent=2, ensure_ascii=False))
             return

@@ -11,11 +11,12 @@ SPEC = Spec(
     id="two-layer-l2",
     title="Two-layer network with L2 regularisation",
     source="seed 004, (a,b,c)",
-    statement=(r"$Z_2 = X W_1 + \mathbf{1} b_1^\top$, $A_2 = \phi(Z_2)$ element-wise, "
+    statement=(r"A two-layer network reads a batch $X$ ($N \times d$, one sample a row): "
+               r"$Z_2 = X W_1 + \mathbf{1} b_1^\top$, $A_2 = \phi(Z_2)$ element-wise, "
                r"$Z_3 = A_2 W_2 + \mathbf{1} b_2^\top$, $\Psi$ the row-wise softmax of $Z_3$, "
                r"$\Delta_{nk} = [y_n = k]$, and "
                r"$J = \frac{1}{N}\sum_n -\log \Psi_{n,y_n} + \lambda(\|W_1\|_F^2 + \|W_2\|_F^2)$. "
-               r"Find the gradients of $J$."),
+               r"Find the gradients of $J$ with respect to $Z_3$, $W_2$, $b_2$, $Z_2$, $W_1$ and $b_1$."),
 )
 N = SPEC.dim("N")
 d = SPEC.dim("d")

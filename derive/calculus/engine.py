@@ -21,17 +21,19 @@ from . import fold, lemmas
 from .expand import instantiate
 from .indices import PREFERRED, fresh_index, freshen_bound, names_in, rename_bound_nicely
 from .rules import RULES, Rule, rule_for
-from .sums import collapse_kronecker, indicators_into_limits, pull_constants
+from .sums import cancel_contents, collapse_kronecker, indicators_into_limits, pull_constants
 from .tidy import domain_conditions, tidy
 
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a derivation: the rule(s) applied, a note that states them, the expression after it."""
+    """One step of a derivation: the rule(s) applied, a note that states them, the expression after it, and
+    the derived results it uses (`problem/part` ids: a layer rule, an earlier part's gradient)."""
 
     rule: str
     note: str
     expr: sp.Expr
+    cites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
     step_citations: list[str] = field(default_factory=list)
+    step_sources: list[str] = field(default_factory=list)  # the same, as full `problem/part` ids
     inherited: list = field(default_factory=list)
     _depends: dict = field(default_factory=dict)
 
@@ -102,6 +105,7 @@ class Context:
             self.inherited.extend(derive(spec, part_id).assumptions)
         if citation not in self.step_citations:
             self.step_citations.append(citation)
+            self.step_sources.append(f"{spec.id}/{part_id}")
 
     # -- dependency ------------------------------------------------------------
     def depends(self, expr: sp.Expr, wrt: sp.Expr, fixed=()) -> bool:
@@ -293,11 +297,11 @@ def _derive(spec: Spec, part: Part) -> Derivation:
         if len(steps) >= MAX_STEPS:
             raise DerivationError(f"{spec.id}/{part.id}: no answer after {MAX_STEPS} steps")
         ctx.used = names_in(expr) | spec_names
-        ctx.rules_used, ctx.notes, ctx.step_citations = [], [], []
+        ctx.rules_used, ctx.notes, ctx.step_citations, ctx.step_sources = [], [], [], []
         expr = _expand_pass(expr, ctx)
-        expr = fold.refold_definitions(expr, spec)
+        expr = cancel_contents(fold.refold_definitions(expr, spec))
         note = "; ".join(ctx.notes + [f"from part {c}" for c in ctx.step_citations])
-        steps.append(Step("; ".join(ctx.rules_used), note, expr))
+        steps.append(Step("; ".join(ctx.rules_used), note, expr, tuple(ctx.step_sources)))
 
     stages = _stages(ctx, assumptions)
     changed = True
@@ -306,7 +310,7 @@ def _derive(spec: Spec, part: Part) -> Derivation:
         for name, note, stage in stages:
             new = stage(expr)
             if new != expr:
-                expr = new
+                expr = cancel_contents(new)
                 steps.append(Step(name, note, expr))
                 changed = True
                 break
@@ -315,7 +319,7 @@ def _derive(spec: Spec, part: Part) -> Derivation:
 
     avoid = {s.name for s in part.free} | spec_names
     preferred = _preferred(spec)
-    steps = [Step(s.rule, s.note, rename_bound_nicely(s.expr, avoid, preferred)) for s in steps]
+    steps = [Step(s.rule, s.note, rename_bound_nicely(s.expr, avoid, preferred), s.cites) for s in steps]
     answer = steps[-1].expr if steps else expr
     assumptions = list(dict.fromkeys(ctx.inherited + assumptions))
     return Derivation(spec, part, part.target, tuple(steps), answer, tuple(assumptions),

@@ -83,6 +83,15 @@ def canonical_bound(expr: sp.Expr) -> sp.Expr:
     return visit(expr, 0) if expr.has(sp.Sum) else expr
 
 
+def _print_rank(factor: sp.Expr) -> tuple:
+    """Factors in the order the printers write them (sums last), so the first sum read gets the first letter."""
+    return (isinstance(factor, sp.Sum), factor.has(sp.Sum), sp.default_sort_key(factor))
+
+
+def _in_denominator(factor: sp.Expr) -> bool:
+    return bool(factor.is_Pow and factor.exp.is_negative)
+
+
 def rename_bound_nicely(expr: sp.Expr, avoid: set[str], by_range: dict | None = None) -> sp.Expr:
     """Give bound indices the first preferred letters not used free (for display).
 
@@ -105,6 +114,17 @@ def rename_bound_nicely(expr: sp.Expr, avoid: set[str], by_range: dict | None = 
                 limits = [(v, a.xreplace({var: new}), b.xreplace({var: new})) for v, a, b in limits]
                 limits.append((new, lo, hi))
             return sp.Sum(visit(body, inner_used), *limits)
+        if isinstance(node, sp.Mul):
+            # Σ_k a_k · Σ_k b_k reads as one sum over both: within a product (its numerator, its denominator)
+            # every sum has its own letter
+            factors = []
+            for below in (False, True):
+                taken = set(used)
+                for factor in sorted(node.args, key=_print_rank):
+                    if _in_denominator(factor) == below:
+                        factors.append(visit(factor, taken))
+                        taken |= {var.name for s in sums_in(factors[-1]) for var, _, _ in s.limits}
+            return node.func(*factors)
         if node.args and not isinstance(node, (sp.Indexed, sp.IndexedBase)):
             return node.func(*[visit(a, used) for a in node.args])
         return node

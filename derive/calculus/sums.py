@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.traversal import bottom_up
 
-from ..problem.spec import Iverson
+from ..problem.spec import D, Iverson
 
 Ranges = dict  # index Symbol -> (lowest, highest) value, for the free indices and the enclosing sums
 
@@ -261,3 +261,61 @@ def map_sum_bodies(expr: sp.Expr, fn) -> sp.Expr:
         return e
 
     return fn(bottom_up(expr, visit))
+
+
+def _content(expr: sp.Expr) -> tuple[sp.Rational, sp.Expr]:
+    """(q, rest) with expr = q · rest, q the number that every term of a sum, a product's factors or a Σ's
+    summand share: (2a − 2b) → (2, a − b), Σ_k 2 f_k (c − d) → (2, Σ_k f_k (c − d))."""
+    if expr.is_Add:
+        content, primitive = expr.primitive()
+        return (content, primitive) if content.is_Rational else (sp.S.One, expr)
+    if isinstance(expr, sp.Mul):
+        coeff, factors = expr.as_coeff_mul()
+        if not coeff.is_Rational:
+            return sp.S.One, expr
+        rest = []
+        for factor in factors:
+            q, factor = _content(factor) if factor.is_Add or isinstance(factor, sp.Sum) else (sp.S.One, factor)
+            coeff *= q
+            rest.append(factor)
+        return coeff, sp.Mul(*rest)
+    if isinstance(expr, sp.Sum):
+        q, body = _content(expr.function)
+        return q, (sp.Sum(body, *expr.limits) if q != 1 else expr)
+    return sp.S.One, expr
+
+
+def cancel_contents(expr: sp.Expr) -> sp.Expr:
+    """A number times a sum whose terms share a number: the numbers combined where that makes them smaller.
+
+    (2ŷ − 2y)/2 = ŷ − y and ½ Σ_j (2h_j − 2y_j) f_j = Σ_j (h_j − y_j) f_j, as a person simplifies them the
+    moment they appear (the power rule's 2 meeting the ½ of a squared loss); 3(2a + 2b) stays. Pending
+    derivatives are left as they are.
+    """
+    if not expr.has(sp.Mul):
+        return expr
+
+    def height(q: sp.Rational) -> int:
+        return abs(int(q.p)) + int(q.q)
+
+    def visit(node: sp.Expr) -> sp.Expr:
+        if isinstance(node, (D, sp.Indexed)) or not node.args or node.is_Atom:
+            return node
+        args = [visit(a) for a in node.args]
+        node = node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
+        if not isinstance(node, sp.Mul):
+            return node
+        coeff, factors = node.as_coeff_mul()
+        if coeff == 1 or not coeff.is_Rational:
+            return node
+        out = []
+        for factor in factors:
+            if factor.is_Add or isinstance(factor, sp.Sum):
+                content, rest = _content(factor)
+                if content != 1 and height(coeff * content) < height(coeff):
+                    coeff *= content
+                    factor = rest
+            out.append(factor)
+        return sp.Mul(coeff, *out)
+
+    return visit(expr)

@@ -19,26 +19,57 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SpecError, TexError
-from ..problem import library
+from ..problem import course, library
 from ..problem.library import SpecWarning
+from .assemble import assemble
 from .cache import problem_report
 from .templating import render
 
 INSTALL_HINT = ("no TeX engine found (latexmk or pdflatex); install TeX Live, on Debian: "
-                "apt-get install texlive-latex-base texlive-latex-recommended latexmk")
+                "apt-get install texlive-latex-base texlive-latex-recommended texlive-pictures latexmk")
 TEX_TIMEOUT = 300  # seconds for the whole compilation
 _PDFLATEX_RUNS = 4
 
 
-def reports(problem_ids: Sequence[str] = ()) -> list[dict]:
-    """The reports of the given problems; with none given, of every problem that loads (a broken
-    spec is skipped with a warning). Unknown ids fail before any work."""
-    if problem_ids:
-        for problem_id in problem_ids:
-            library.header(problem_id)
-        return [problem_report(problem_id) for problem_id in problem_ids]
+def selection(targets: Sequence[str]) -> list[tuple[str, tuple[str, ...] | None]]:
+    """`problem` and `problem/part` targets as (problem, parts or None for every part), each problem once, in
+    the order first named; a problem's parts keep the spec's order, a whole problem wins over its parts, and a
+    repeated id counts once. Every id is checked (UnknownProblem with the closest id) before any work."""
+    chosen: dict[str, list[str] | None] = {}
+    for target in targets:
+        problem_id, slash, part_id = target.partition("/")
+        library.header(problem_id)
+        if not slash:
+            chosen[problem_id] = None
+            continue
+        part_id = library.part_id(problem_id, part_id)
+        parts = chosen.setdefault(problem_id, [])
+        if parts is not None and part_id not in parts:
+            parts.append(part_id)
+    out: list[tuple[str, tuple[str, ...] | None]] = []
+    for problem_id, parts in chosen.items():
+        if parts is None:
+            out.append((problem_id, None))
+        else:
+            order = library.current().part_ids(problem_id)
+            out.append((problem_id, tuple(p for p in order if p in parts)))
+    return out
+
+
+def reports(targets: Sequence[str] = ()) -> list[dict]:
+    """The reports of the given problems (or `problem/part`s: the report keeps those parts), in the order
+    given; with none given, of every problem that loads, in the course's order (a broken spec is skipped
+    with a warning). Unknown ids fail before any work."""
+    if targets:
+        out = []
+        for problem_id, parts in selection(targets):
+            report = problem_report(problem_id)
+            if parts is not None:
+                report = {**report, "parts": [p for p in report["parts"] if p["id"] in parts]}
+            out.append(report)
+        return out
     out = []
-    for problem_id in library.ids():
+    for problem_id in course.ordered():
         try:
             out.append(problem_report(problem_id))
         except SpecError as exc:
@@ -46,17 +77,28 @@ def reports(problem_ids: Sequence[str] = ()) -> list[dict]:
     return out
 
 
-def document(problem_ids: Sequence[str] = (), solutions: bool = True, title: str | None = None) -> str:
-    """The LaTeX source of a solutions key (or, without solutions, a problem sheet)."""
-    problems = reports(problem_ids)
+def document(targets: Sequence[str] = (), solutions: bool = True, title: str | None = None,
+             subtitle: str | None = None, ids: bool = True) -> str:
+    """The LaTeX source of a solutions key (or, without solutions, a problem sheet a teacher hands out:
+    problems numbered 1, 2, 3 and parts (a), (b), (c), no ids or sources). The key shows each problem's
+    id and source and each part's `problem/part` in the margin, unless `ids` is false. The title and the
+    line under it default to the course's (`course.toml`)."""
+    now = course.current()
+    problems = reports(targets)
+    if solutions:  # a result of a part the document leaves out is stated where it is used; the graph
+        # numbers the parts shown
+        problems = assemble(problems)
     if title is None:
-        title = "Solutions" if solutions else "Problem sheet"
-    return render("document.tex.j2", problems=problems, solutions=solutions, title=title)
+        title = now.title or ("Solutions" if solutions else "Problem sheet")
+    if subtitle is None:
+        subtitle = now.subtitle
+    return render("document.tex.j2", problems=problems, solutions=solutions, title=title,
+                  subtitle=subtitle or "", ids=ids and solutions)
 
 
 def standalone(report: dict) -> str:
     """One problem's solution as a complete document without a title block."""
-    return render("document.tex.j2", problems=[report], solutions=True, title=None)
+    return render("document.tex.j2", problems=[report], solutions=True, title=None, subtitle="", ids=True)
 
 
 def tex_engine() -> list[str] | None:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from ..calculus import Derivation, derive
 from ..printing import ascii_text, fit, matrix_ascii, matrix_tex, matrix_text, tex, text, to_matrix
+from ..printing.prose import prose_text
 from ..problem import library
+from ..problem.spec import D, Spec
+from .graph import graph_report
 
 
 def _assumption(a, spec) -> dict:
@@ -24,18 +27,46 @@ def _answer(derivation: Derivation, target_latex: str) -> dict:
     return answer
 
 
+def _inline(target, spec: Spec) -> str:
+    """∂f/∂v as inline LaTeX (a slash, not a fraction): what a rule's tag names."""
+    if isinstance(target, D):
+        return rf"\partial {tex(target.expr, spec)}/\partial {tex(target.wrt, spec)}"
+    return tex(target, spec)
+
+
+def cited_result(spec: Spec, cited: str) -> dict:
+    """A derived result a step uses (`problem/part`): its name (the cited part's target) and its statement
+    (target = answer), for the step that names it and for a document that does not derive it itself."""
+    problem_id, _, part_id = cited.rpartition("/")
+    source = spec if problem_id == spec.id else library.load(problem_id)
+    derivation = derive(source, part_id)
+    target_latex = tex(derivation.target, source)
+    answer_latex = tex(derivation.answer, source)
+    return {"id": cited, "problem": problem_id, "part": part_id,
+            "name_latex": _inline(derivation.target, source), "name_text": text(derivation.target, source),
+            "target_latex": target_latex, "answer_latex": answer_latex,
+            "lines": fit(answer_latex, target_latex),
+            "text": f"{text(derivation.target, source)} = {text(derivation.answer, source)}"}
+
+
 def part_report(derivation: Derivation) -> dict:
     """One derived part as plain data: its steps, answer, assumptions and domain, in LaTeX and text."""
     spec = derivation.spec
     target_latex = tex(derivation.target, spec)
     steps = []
+    cites: dict[str, dict] = {}
     for step in derivation.steps:
         latex = tex(step.expr, spec)
+        for cited in step.cites:
+            cites.setdefault(cited, cited_result(spec, cited))
         steps.append({"rule": step.rule, "note": step.note, "latex": latex, "text": text(step.expr, spec),
-                      "lines": fit(latex, target_latex)})
+                      "lines": fit(latex, target_latex),
+                      "cites": [{key: cites[c][key] for key in ("id", "name_latex", "name_text")}
+                                for c in step.cites]})
     return {
         "id": derivation.part.id,
         "statement": derivation.part.statement,
+        "statement_text": prose_text(derivation.part.statement),
         "target_latex": target_latex,
         "target_text": text(derivation.target, spec),
         "steps": steps,
@@ -43,6 +74,8 @@ def part_report(derivation: Derivation) -> dict:
         "assumptions": [_assumption(a, spec) for a in derivation.assumptions],
         "domain": [{"latex": tex(c, spec), "text": text(c, spec)} for c in derivation.domain],
         "uses": list(derivation.citations),
+        "cites": list(cites.values()),  # the derived results its steps use, each once
+        "state": [],  # those a document states here, not deriving them itself (assemble.assemble)
     }
 
 
@@ -54,5 +87,7 @@ def derive_report(problem_id: str) -> dict:
         "title": spec.title,
         "source": spec.source,
         "statement": spec.statement,
+        "statement_text": prose_text(spec.statement),
+        "graph": graph_report(spec),
         "parts": [part_report(derive(spec, part.id)) for part in spec.parts],
     }

@@ -41,6 +41,26 @@ def texescape(value: str) -> str:
     return "".join(out)
 
 
+_CODE_SPECIALS = {**_TEX_SPECIALS, "^": r"\textasciicircum{}", "'": r"\textquotesingle{}"}
+_CODE_BREAKS = set("*+-/(,")
+
+
+def texcode(value: str) -> str:
+    """Plain text (an answer as typed, an id) for `\\texttt`: specials escaped, a line break allowed after
+    `* + - / ( ,` and at spaces. Needs no package beyond the kernel (unlike `url`'s `\\path`)."""
+    out = []
+    for ch in str(value):
+        if ch in _CODE_SPECIALS:
+            out.append(_CODE_SPECIALS[ch])
+        elif ord(ch) > 127 or (ord(ch) < 32 and ch not in "\n\t"):
+            out.append(texescape(ch))
+        else:
+            out.append(ch)
+        if ch in _CODE_BREAKS:
+            out.append(r"\allowbreak{}")
+    return "".join(out)
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -53,6 +73,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
     env.filters["texescape"] = texescape
+    env.filters["texcode"] = texcode
     return env
 
 

@@ -188,7 +188,8 @@ class TextPrinter(TextNames, StrPrinter):
 
     def _print_exp(self, expr):
         arg = self._print(expr.args[0])
-        return f"e^{arg}" if re.fullmatch(r"[\w']+", arg) else f"e^({arg})"
+        # e^x, but e^(x_i): an exponent with a subscript is bracketed, or it reads as (e^x)_i
+        return f"e^{arg}" if re.fullmatch(r"[^\W_]+'*", arg) else f"e^({arg})"
 
     def _print_Function(self, expr):
         if isinstance(expr.func, UndefinedFunction):

@@ -149,6 +149,20 @@ def _after_operator_or_sum(toks: list[str], pos: int) -> bool:
     return False
 
 
+# A break before a sum inside a product leaves at least this much of the product on the line: never a lone
+# `+ 1/N` whose sums begin the next line.
+_MIN_HEAD = 8.0
+
+
+def _unary(toks: list[str], pos: int) -> bool:
+    """Is the + or − at `pos` a sign rather than an operator: after an opening delimiter, another operator,
+    or the limits of a sum (Σ_n Σ_k −Δ_nk log Ψ_nk: a break there would leave the sums without a summand)?"""
+    at = pos - 1
+    while at >= 0 and toks[at].isspace():
+        at -= 1
+    return at < 0 or toks[at] in ("(", "[", r"\{", ",") or _after_operator_or_sum(toks, pos)
+
+
 def _pieces(latex: str, min_group: float) -> list[_Piece]:
     """Split at the binary + and − of brace depth 0; each piece starts with its operator.
 
@@ -169,8 +183,9 @@ def _pieces(latex: str, min_group: float) -> list[_Piece]:
         elif tok == r"\right" and braces == 0 and open_lefts:
             open_lefts.pop()
         elif (braces == 0 and 0 < pos < len(toks) - 1 and toks[pos - 1].isspace() and pos - 1 > start
-              and ((tok in "+-" and toks[pos + 1].isspace())
-                   or (tok == r"\sum" and not _after_operator_or_sum(toks, pos)))):
+              and ((tok in "+-" and toks[pos + 1].isspace() and not _unary(toks, pos))
+                   or (tok == r"\sum" and not _after_operator_or_sum(toks, pos)
+                       and _width(toks[start:pos]) >= _MIN_HEAD))):
             # a break before + or −, or inside a long product before a sum (the product goes on)
             if open_lefts:
                 inner = open_lefts[-1]

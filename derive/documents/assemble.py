@@ -1,0 +1,35 @@
+"""What the parts a document holds change in each problem's report.
+
+A step that uses another part's result names it beside the rule ("derived
+layer rule; ∂o/∂a_i, from weighted-softmax/gradient"). A document that holds
+the cited part before the step needs nothing more; one that does not (a single
+part printed alone, a selection of parts, a quiz) states the result once, at
+the first part that uses it. The computation graph numbers the parts the
+document shows, in its order (the backward pass), and no other.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .graph import select_parts
+
+
+def assemble(problems: Sequence[dict]) -> list[dict]:
+    """The reports of a document, in its order: each part's `state` lists the results it uses that the
+    document has not derived before it nor stated yet; each graph marks the parts shown. Copies: the
+    reports given are not changed."""
+    derived: set[str] = set()
+    stated: set[str] = set()
+    out = []
+    for problem in problems:
+        parts = []
+        for part in problem["parts"]:
+            state = [c for c in part.get("cites", ()) if c["id"] not in derived and c["id"] not in stated]
+            stated |= {c["id"] for c in state}
+            parts.append({**part, "state": state})
+            derived.add(f"{problem['id']}/{part['id']}")
+        assembled = {**problem, "parts": parts}
+        if "graph" in problem:
+            assembled["graph"] = select_parts(problem["graph"], [p["id"] for p in parts])
+        out.append(assembled)
+    return out
