@@ -176,7 +176,7 @@ def refold_definitions(expr: sp.Expr, spec: Spec) -> sp.Expr:
             return e
         bases = symbols = canonical = None
         for (pattern, owner, wilds, scale), (head, arity, wanted, named) in zip(patterns, requirements):
-            if e.func is not head or (arity is not None and len(e.args) != arity and not e.is_Pow):
+            if e.func != head or (arity is not None and len(e.args) != arity and not e.is_Pow):
                 continue  # cheap tests before SymPy's matcher
             bases = {b for b in e.atoms(sp.IndexedBase)} if bases is None else bases
             symbols = e.free_symbols if symbols is None else symbols
