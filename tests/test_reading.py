@@ -74,6 +74,7 @@ ROWS = [
     ("sigmoid-bce/dE-dw-hidden", "Σ_i (x_i - t_i) w_ji y_j (1 - y_j) z_k", "equivalent", ""),  # z is the input
     ("tanh-derivative", "1 - tanh^2", "equivalent", ""),
     ("tanh-derivative", "1 + tanh^2", "not_equivalent", ""),
+    ("tanh-derivative", "exp(-tanh) exp(tanh) (1 - tanh^2)", "equivalent", ""),  # exp(-tanh(x)), not exp·(−tanh)
     ("softmax-jacobian/jacobian", "σ(1 - σ)", "invalid", "multiply"),  # σ is a vector here
     # 6. inner products of vectors (norms: test_norms below)
     ("softmax-jacobian/vjp", "s_j (v_j - v·s)", "equivalent", ""),

@@ -85,7 +85,7 @@ class ParserCore:
         self.abs_depth = 0
         self.norm_depth = 0
         self.row_vectors: frozenset = frozenset()  # vectors read as rows (parse(..., rows=True))
-        self.bare_calls = 0  # functions written without an argument in a one-variable part (σ for σ(s))
+        self.bare_calls: list = []  # functions written without an argument in a one-variable part (σ for σ(s))
         self.bound: list[tuple[str, sp.Symbol]] = []
         self.derivatives = 0  # orders of the derivatives taken so far (d/dx in free expressions)
         # entries whose index runs over another range (g_j, j over N, g over M): allowed only where an

@@ -174,7 +174,7 @@ class NameRules(ParserCore):
             self.advance()
             base = self.log_base()
         variable = self.vocab.variable
-        bare = self.bare_calls
+        bare = self.bare_calls.count(entry.obj)
         if self.at("(") and self.tok.raw in ("(", "{"):
             args = self.call_args()
         elif self.starts_factor(self.tok, False) or (variable is None and (self.at("-") or self.at("+"))):
@@ -184,13 +184,13 @@ class NameRules(ParserCore):
             finally:
                 self.depth -= 1
         elif variable is not None:  # σ alone in a one-variable part: σ(s)
-            self.bare_calls += 1
+            self.bare_calls.append(entry.obj)
             return self.finish_call(t, entry, [variable], base, power)
         else:
             self.fail(f"{t.raw} needs an argument", hint="write it applied to its argument: "
                       f"{t.raw}(x)" if entry.kind != "deriv" else "")
-        if variable is not None and self.bare_calls > bare and len(args) == 1:
-            # σ(1 − σ) where σ alone means σ(s): a product, not σ applied to 1 − σ
+        if variable is not None and self.bare_calls.count(entry.obj) > bare and len(args) == 1:
+            # σ(1 − σ) where σ alone means σ(s): a product, not σ applied to 1 − σ (exp(-tanh) stays exp(-tanh(x)))
             own = self.finish_call(t, entry, [variable], base, power)
             return self.alg.mul(own, args[0], t.pos)
         return self.finish_call(t, entry, args, base, power)
