@@ -117,6 +117,23 @@ class ParserCore:
     def describe(self, t: Token) -> str:
         return "the end of the answer" if t.kind == "end" else f"'{t.raw or t.text}'"
 
+    def bracket(self, k: int) -> tuple[list[Token], int | None]:
+        """The tokens at the top level of the bracket opened at token k, and the index of the token that
+        closes it (None when the answer ends first)."""
+        depth, inside = 0, list[Token]()
+        while self.tokens[k].kind != "end":
+            tk = self.tokens[k]
+            if tk.kind == "op" and tk.text in ("(", "["):
+                depth += 1
+            elif tk.kind == "op" and tk.text in (")", "]"):
+                depth -= 1
+                if depth == 0:
+                    return inside, k
+            elif depth == 1:
+                inside.append(tk)
+            k += 1
+        return inside, None
+
     def expect_close(self, opener: Token) -> None:
         closer = CLOSERS.get(opener.raw, ")")
         t = self.tok

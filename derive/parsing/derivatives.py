@@ -95,18 +95,7 @@ class _SideParser(_Parser):
         self.derivatives += 1
         if self.derivatives > MAX_DERIVATIVES_PER_SIDE:
             self.fail(f"too many derivatives in one side (the limit is {MAX_DERIVATIVES_PER_SIDE})", t.pos)
-        if operand is None:
-            if self.tok.kind == "end" or (self.tok.kind == "op" and self.tok.text in (")", "]", "+", "-", "=")):
-                self.fail("a derivative needs what it differentiates: ∂/∂x f", t.pos)
-            self.enter()
-            try:
-                operand = self.concrete(self.term())
-            finally:
-                self.depth -= 1
-        value = self.alg.scalar(operand, t.pos, "what a derivative differentiates")
-        if any(d in self.alg.deferred for d in value.atoms(sp.Dummy)):
-            self.fail("a derivative of a matrix expression: write it for one entry", t.pos)
-        return pending(value, variable)
+        return pending(self.derivative_operand(t, operand, "∂/∂x f"), variable)
 
 
 def parse_side(text: str, vocab: Vocabulary, fmt: str = "auto", **limits: Any) -> Parsed:

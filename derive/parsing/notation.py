@@ -148,19 +148,7 @@ class NotationRules(ParserCore):
 
     def top_level_comma(self) -> bool:
         """Does the bracket that opens here hold a comma at its own level?"""
-        depth, k = 0, self.i
-        while self.tokens[k].kind != "end":
-            tk = self.tokens[k]
-            if tk.kind == "op" and tk.text in ("(", "["):
-                depth += 1
-            elif tk.kind == "op" and tk.text in (")", "]"):
-                depth -= 1
-                if depth == 0:
-                    return False
-            elif depth == 1 and self.at(",", tk):
-                return True
-            k += 1
-        return False
+        return any(self.at(",", tk) for tk in self.bracket(self.i)[0])
 
     # -- class labels --------------------------------------------------------------------
     def label_indicator(self) -> sp.Indexed | None:
@@ -264,17 +252,7 @@ class NotationRules(ParserCore):
 
     def matching(self, k: int) -> int | None:
         """The index of the token that closes the bracket opened at token k."""
-        depth = 0
-        while self.tokens[k].kind != "end":
-            tk = self.tokens[k]
-            if tk.kind == "op" and tk.text in ("(", "["):
-                depth += 1
-            elif tk.kind == "op" and tk.text in (")", "]"):
-                depth -= 1
-                if depth == 0:
-                    return k
-            k += 1
-        return None
+        return self.bracket(k)[1]
 
     def refuse_derivative(self, t: Token) -> None:
         if self.vocab.mode == "problem":
@@ -364,13 +342,12 @@ class NotationRules(ParserCore):
                 return symbol
         self.fail("a derivative is taken with respect to a variable: d/dx f", v.pos)
 
-    def differentiate(self, t: Token, operand, variable: sp.Symbol, order: int):
-        self.derivatives += order
-        if self.derivatives > self.limits.max_derivatives:
-            self.fail(f"too many derivatives in one expression (the limit is {self.limits.max_derivatives})", t.pos)
+    def derivative_operand(self, t: Token, operand, example: str = "d/dx f") -> sp.Expr:
+        """What a derivative differentiates: `operand` when the notation holds it (d(f)/dx), else the rest
+        of the product that follows (d/dx f); a scalar, never a matrix expression."""
         if operand is None:
             if self.tok.kind == "end" or (self.tok.kind == "op" and self.tok.text in _NO_OPERAND):
-                self.fail("a derivative needs what it differentiates: d/dx f", t.pos)
+                self.fail(f"a derivative needs what it differentiates: {example}", t.pos)
             self.enter()
             try:
                 operand = self.concrete(self.term())
@@ -379,6 +356,13 @@ class NotationRules(ParserCore):
         value = self.alg.scalar(operand, t.pos, "what a derivative differentiates")
         if any(d in self.alg.deferred for d in value.atoms(sp.Dummy)):
             self.fail("a derivative of a matrix expression: write it for one entry", t.pos)
+        return value
+
+    def differentiate(self, t: Token, operand, variable: sp.Symbol, order: int):
+        self.derivatives += order
+        if self.derivatives > self.limits.max_derivatives:
+            self.fail(f"too many derivatives in one expression (the limit is {self.limits.max_derivatives})", t.pos)
+        value = self.derivative_operand(t, operand)
         for _ in range(order):  # one order at a time, each bounded in size before the next
             if _nodes(value, _MAX_OPERAND_NODES) > _MAX_OPERAND_NODES:
                 self.fail("this derivative is too large to read: differentiate a shorter expression", t.pos)

@@ -306,21 +306,7 @@ class _Parser(NameRules, IndexRules, NotationRules):
         """Does a bracket open here whose top level holds a comparison ([z > 0], [i = j])?"""
         if not (self.at("[") or self.at("(")):
             return False
-        depth, k = 0, self.i
-        while k < len(self.tokens):
-            t = self.tokens[k]
-            if t.kind == "end":
-                return False
-            if t.kind == "op" and t.text in ("(", "["):
-                depth += 1
-            elif t.kind == "op" and t.text in (")", "]"):
-                depth -= 1
-                if depth == 0:
-                    return False
-            elif depth == 1 and t.kind == "op" and t.text in RELATIONS:
-                return True
-            k += 1
-        return False
+        return any(t.kind == "op" and t.text in RELATIONS for t in self.bracket(self.i)[0])
 
     def ones_outer_product(self) -> bool:
         """`1 1^T`: a column of ones times a row of ones (the square of ones), not two numbers."""
