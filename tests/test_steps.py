@@ -200,10 +200,23 @@ def test_seed_001_case_2_the_extra_sum_over_i():
     assert first is not None and first.line == 48
     assert first.diagnosis[0] == "a factor n_x: a sum over i of a term without i"
     wrong = [link.line for link in report.links if link.verdict == DOES_NOT_FOLLOW]
-    assert wrong == [48, 49]  # 49 is right, from a wrong line: only the two links that touch line 48
+    assert wrong == [48]  # only the wrong step: line 49 is judged from the last right side
+    after = next(link for link in report.links if link.line == 49)
+    assert after.verdict == FOLLOWS and "last right side (line 48)" in after.message
     judged = [link for link in report.links if link.verdict != UNREAD]
     assert len(judged) >= 9
     assert report.final is not None and report.final.verdict == "equivalent"  # the final line is right
+
+
+def test_after_a_wrong_step_the_next_side_is_judged_from_the_last_right_one():
+    spec = library.load("tanh-derivative")
+    part = spec.parts[0]
+    text = "d/dx tanh(x) = 1 + tanh(x)^2\n= 1 - tanh(x)^2\n= 2 - tanh(x)^2\n"
+    report = check_steps(spec, text, part)
+    assert [link.verdict for link in report.links] == [DOES_NOT_FOLLOW, FOLLOWS, DOES_NOT_FOLLOW]
+    assert "last right side (line 1)" in report.links[1].message
+    assert report.links[2].left_latex == "1 - tanh(x)^2"  # a wrong step is judged from the side before it
+    assert report.final is not None and report.final.verdict == "not_equivalent"
 
 
 SEED_002 = [("softmax-jacobian", None, 1, 23), ("softmax-cross-entropy", "dloss-dprob", 35, 45),

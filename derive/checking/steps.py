@@ -629,6 +629,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
         if _states_a_case(chain, spec):
             continue
         last: tuple[Side, sp.Expr] | None = None
+        good: tuple[Side, sp.Expr] | None = None  # the last side reached by a link that is not wrong
         for k, side in enumerate(chain.sides):
             try:
                 expr = read_side(side.text, spec, chain_part, names)
@@ -636,7 +637,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             except ParseError as exc:
                 expr, error = None, exc
             if k == 0:
-                last = (side, expr) if expr is not None else None
+                last = good = (side, expr) if expr is not None else None
                 first_error = error
                 continue
             before = chain.sides[k - 1]
@@ -645,14 +646,22 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 link.message = f"this side does not read: {error}"
             elif last is None:
                 link.message = f"the side before does not read: {first_error}"
-                last = (side, expr)
+                last = good = (side, expr)
             elif time.monotonic() > file_deadline:
                 link.verdict = UNDECIDED
                 link.message = f"not judged: the whole file's time limit ({FILE_TIMEOUT_FACTOR * timeout:g} s) is spent"
-                last = (side, expr)
+                last = good = (side, expr)
             else:
                 judged = judge(spec, chain_part, last[1], expr, seed=f"{spec.id}/{n}/{k}", timeout=timeout,
                                concrete=concrete)
+                if judged.verdict == DOES_NOT_FOLLOW and good is not None and good is not last:
+                    # after a wrong step: a side that follows from the last right one was reached all the same
+                    # (the wrong line was a slip), so only the wrong link is marked
+                    again = judge(spec, chain_part, good[1], expr, seed=f"{spec.id}/{n}/{k}/good", timeout=timeout,
+                                  concrete=concrete)
+                    if again.verdict in (FOLLOWS, FOLLOWS_IF):
+                        again.message += f"; judged from the last right side (line {good[0].line})"
+                        judged, last = again, good
                 if judged.verdict == FOLLOWS_IF and judged.condition and \
                         _stated_case(chain) == ("≠" not in judged.condition):  # the other case than the prose's
                     judged.verdict, judged.diagnosis = DOES_NOT_FOLLOW, [
@@ -665,6 +674,8 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 judged.line, judged.left_latex, judged.right_latex = side.line, last[0].text, side.text
                 judged.reason, judged.part = side.reason, chain_part.id
                 link = judged
+                if judged.verdict != DOES_NOT_FOLLOW:
+                    good = (side, expr)
                 last = (side, expr)
             links.append(link)
         if is_target:
