@@ -254,7 +254,7 @@ def test_json_shape_and_exit_codes(tmp_path):
     result = run("steps", "softmax-jacobian/jacobian", str(path), "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"problem", "part", "links", "first_wrong", "final", "summary"}
+    assert set(data) == {"problem", "part", "links", "first_wrong", "final", "summary", "definitions"}
     assert set(data["links"][0]) == {"line", "left_latex", "right_latex", "verdict", "condition", "reason",
                                      "counterexample", "diagnosis", "message"}
     assert data["summary"] == {"links": 4, "judged": 4, "follows": 4, "follows_if": 0, "does_not_follow": 0,
@@ -331,3 +331,70 @@ def test_a_link_wrong_in_the_stated_case():
     report = check_steps(spec, "Off-diagonal entries ($i \\neq j$):\n\n" + chain, part)
     assert report.links[0].verdict == DOES_NOT_FOLLOW and "other case" in report.links[0].diagnosis[0]
     assert report.exit_code == 1
+
+
+# -- the student's own names ("Let g_i = ...", ":=", "where") -----------------------------------
+def _unit_vector():
+    """y = x/‖x‖, r = ‖x‖: a problem outside the catalogue, written here."""
+    from sympy import KroneckerDelta, Sum, sqrt
+
+    from derive.spec import D as Pending
+    from derive.spec import Spec
+
+    spec = Spec(id="unit-vector", title="x/‖x‖", source="test", statement=r"Let $y = x / \|x\|$, $r = \|x\|$.")
+    n = spec.dim("n")
+    i, j, k = spec.indices("i j k", range=n)
+    x, y = spec.tensor("x", n), spec.tensor("y", n)
+    r = spec.scalar("r")
+    spec.define(r, sqrt(Sum(x[k] ** 2, (k, 1, n))))
+    spec.define(y[i], x[i] / r)
+    spec.part("jacobian", r"Find $\partial y_i/\partial x_j$.", target=Pending(y[i], x[j]),
+              reference=(KroneckerDelta(i, j) - y[i] * y[j]) / r, free=(i, j), matrix=True)
+    return spec
+
+
+UNIT_WITH_NAMES = r"""Let $s = \sum_k x_k^2$ and $u_i := x_i / s$. Then
+
+$$\frac{\partial y_i}{\partial x_j} = \frac{\partial}{\partial x_j} \frac{x_i}{\sqrt{s}}
+= \frac{\delta_{ij}}{\sqrt{s}} - \frac{x_i x_j}{s^{3/2}} = \frac{\delta_{ij} - x_i u_j}{r}$$
+
+where $r$ is the norm.
+"""
+
+
+def test_names_the_student_defines_are_read_evaluated_and_differentiated():
+    spec = _unit_vector()
+    report = check_steps(spec, UNIT_WITH_NAMES, spec.parts[0])
+    assert [(d.text, d.body) for d in report.definitions] == [("s", r"\sum_k x_k^2"), ("u_i", "x_i / s")]
+    assert [link.verdict for link in report.links] == [FOLLOWS] * 3  # ∂/∂x_j through s, and u_j
+    assert report.final is not None and report.final.verdict == "equivalent"
+    assert report.to_json()["definitions"][1] == {"line": 1, "name": "u_i", "definition": "x_i / s"}
+
+
+def test_a_wrong_step_in_the_students_names_is_found():
+    spec = _unit_vector()
+    wrong = UNIT_WITH_NAMES.replace(r"\frac{x_i x_j}{s^{3/2}}", r"\frac{x_i x_j}{s}")
+    report = check_steps(spec, wrong, spec.parts[0])
+    assert [link.verdict for link in report.links] == [FOLLOWS, DOES_NOT_FOLLOW, FOLLOWS]
+
+
+def test_a_definition_after_its_use_and_with_a_definition_sign():
+    spec = library.load("softmax-jacobian")
+    text = ("$$\\frac{\\partial \\sigma_i}{\\partial x_j} = \\frac{\\partial}{\\partial x_j} \\frac{e^{x_i}}{Z} "
+            "= \\sigma_i (\\delta_{ij} - \\sigma_j)$$\n\nwhere $Z = \\sum_k e^{x_k}$.\n")
+    report = check_steps(spec, text, spec.parts[0])
+    assert [d.text for d in report.definitions] == ["Z"]
+    assert [link.verdict for link in report.links] == [FOLLOWS, FOLLOWS]
+    signed = "g_i ≔ e^{x_i}\nds_i/dx_j = d/dx_j (g_i / sum_k g_k)\n= s_i (delta_ij - s_j)\n"
+    report = check_steps(spec, signed, spec.parts[0])
+    assert [d.text for d in report.definitions] == ["g_i"]
+    assert [link.verdict for link in report.links] == [FOLLOWS, FOLLOWS]
+
+
+def test_a_name_the_problem_has_is_not_redefined():
+    spec = library.load("softmax-jacobian")
+    report = check_steps(spec, "Let $\\sigma_i = e^{x_i}$.\n\n$$\\frac{\\partial \\sigma_i}{\\partial x_j} = "
+                               "\\sigma_i (\\delta_{ij} - \\sigma_j)$$\n", spec.parts[0])
+    assert report.definitions == []
+    assert report.links[0].verdict == UNREAD and "definition of the student's own" in report.links[0].message
+    assert report.links[1].verdict == FOLLOWS

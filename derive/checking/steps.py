@@ -55,6 +55,7 @@ from ..printing import text as show
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Part, Spec
 from .compare import JUMP, Comparison, _value, counterexample, settle
+from .definitions import StudentName, define_names
 from .diagnose import _factor_words, _simple
 from .equation import _names_target
 from .evaluate import Timeout, Undefined
@@ -102,6 +103,7 @@ class StepsReport:
     links: list[Link]
     final: Result | None = None
     lines: list[str] = field(default_factory=list, repr=False)  # the submission, for the text output
+    definitions: list[StudentName] = field(default_factory=list)  # names the student defined ("Let g_i = ...")
 
     @property
     def first_wrong(self) -> Link | None:
@@ -128,7 +130,8 @@ class StepsReport:
                 "first_wrong": None if first is None else first.to_json(),
                 "final": None if self.final is None else {k: v for k, v in self.final.to_json().items()
                                                           if k != "seconds"},  # as `derive check --json` prints it
-                "summary": self.summary()}
+                "summary": self.summary(),
+                "definitions": [{"line": d.line, "name": d.text, "definition": d.body} for d in self.definitions]}
 
 
 # -- reading a side ---------------------------------------------------------------------
@@ -731,14 +734,25 @@ def check_steps(spec: Spec, text: str, part: Part | None = None, timeout: float 
         raise ParseError(str(exc), None, "") from None
     if not chains:
         raise ParseError("no chain of equalities found in the file", None, "")
-    report = check_chains(spec, chains, part, timeout, names)
+    spec, defined, only = define_names(spec, chains, part, lambda t, s, p: read_side(t, s, p, names))
+    steps = []
+    for n, chain in enumerate(chains):
+        if n in only:
+            continue
+        if any(d.line == chain.sides[0].line and d.text == chain.sides[0].text for d in defined):
+            chain = Chain(chain.sides[1:], chain.before, chain.context)  # `h := a = b`: the steps start at a
+        steps.append(chain)
+    if not steps:
+        raise ParseError("the file only defines names: no chain of equalities to judge", None, "")
+    report = check_chains(spec, steps, part, timeout, names)
     report.lines = text.splitlines()
+    report.definitions = defined
     return report
 
 
 def render(report: StepsReport) -> str:
     """The text output: each link's line of the submission with its mark, and under the first ✗ why."""
-    out = []
+    out = [f"{d.line:4d}  {'def':<10} {d.text} := {d.body}" for d in report.definitions]
     first = report.first_wrong
     for link in report.links:
         mark = MARKS[link.verdict] + (f" {link.condition}" if link.condition else "")

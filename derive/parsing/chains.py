@@ -52,6 +52,8 @@ class Side:
     line: int
     reason: str | None = None
     raw: str = ""
+    defines: bool = False  # joined by a definition sign (`:=`, `\\coloneqq`, `≔`, `\\triangleq`): the side before
+    #                        is a name the student defines
 
 
 @dataclass
@@ -157,12 +159,22 @@ def clean(side: str) -> str:
 
 
 # -- splitting a row at its equals signs -------------------------------------------------------
+_DEFINITION_SIGN = re.compile(r":=|≔|≜|\\(?:coloneqq|coloneq|triangleq|eqqcolon)(?![A-Za-z])")
+DEFINITION = ":="  # the reason `_splits` gives a definition sign
+
+
 def _splits(row: str) -> list[tuple[int, int, str | None]]:
-    """(start, end, reason) of each top-level `=` of a row (and of `\\stackrel{r}{=}`, `\\overset{r}{=}`)."""
-    found = []
+    """(start, end, reason) of each top-level `=` of a row (and of `\\stackrel{r}{=}`, `\\overset{r}{=}`); a
+    definition sign (`:=`, `\\coloneqq`, ...) is a split whose reason is `DEFINITION`."""
+    found: list[tuple[int, int, str | None]] = []
     depth, k = 0, 0
     while k < len(row):
         c = row[k]
+        sign = _DEFINITION_SIGN.match(row, k) if depth == 0 else None
+        if sign:
+            found.append((k, sign.end(), DEFINITION))
+            k = sign.end()
+            continue
         if row.startswith(("\\stackrel", "\\overset"), k):
             name = "\\stackrel" if row.startswith("\\stackrel", k) else "\\overset"
             first = _group(row, k + len(name))
@@ -240,7 +252,9 @@ class _Builder:
                 if not text:
                     continue
             lead = len(piece) - len(piece.lstrip())
-            self.add(Side(text, _line_of(self.text, offset + a + lead), reason, piece.strip()))
+            defines = reason == DEFINITION
+            self.add(Side(text, _line_of(self.text, offset + a + lead), None if defines else reason, piece.strip(),
+                          defines))
 
     def add(self, side: Side) -> None:
         self.count += 1

@@ -1,0 +1,121 @@
+"""A student's own names: "Let $g_i = e^{x_i}$", "where $h := \\sum_k e^{x_k}$", "Denote ...".
+
+A chain defines a name when its first side is joined by a definition sign
+(`:=`, `\\coloneqq`, `≔`, `\\triangleq`), or when the prose before it ends
+with "let", "where", "denote", "define", "given" or "with" and its first side
+is a name the problem does not know: a letter (or a Greek letter), with index
+subscripts that are the problem's index letters (`g_i`, `h`, `u_{ij}`). The
+definition is the first later side that reads. Each name becomes a quantity
+of a copy of the problem's spec, with the student's body as its definition,
+so every later side reads it and the checker evaluates and differentiates
+through it exactly as through the problem's own definitions. Names are
+collected from the whole file first, in order (a "where" follows its use),
+each read with the names before it.
+
+A name the problem already has is not redefined: such a chain is judged as a
+step, as before.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..parsing import ParseError
+from ..parsing.chains import Chain
+from ..problem.spec import Definition, Name, Part, Spec
+
+MAX_DEFINITIONS = 50  # names a submission may define
+
+_DEFINING = re.compile(r"\b(?:given|let|where|denote|define|defined\s+as|with|set|put)\s*:?\s*$", re.I)
+#: `g`, `g_i`, `g_{ij}`, `\alpha_k`: a letter and index letters
+_NAME = re.compile(r"(?P<name>\\[A-Za-z]+|[A-Za-zα-ωΑ-Ω](?:')?)\s*"
+                   r"(?:_\s*(?:\{\s*(?P<braced>[A-Za-z](?:\s*,?\s*[A-Za-z]){0,2})\s*\}|(?P<bare>[A-Za-z])))?")
+
+
+@dataclass(frozen=True)
+class StudentName:
+    """A name the student defined: where, how it is written, and what it stands for."""
+
+    line: int
+    text: str  # as written: `g_i`
+    body: str  # the side that defines it, as written
+    symbol: sp.Basic  # the quantity in the extended spec (IndexedBase or Symbol)
+
+
+def is_definition(chain: Chain) -> bool:
+    """Is the chain's first link a definition (a sign or the prose before it says so)?"""
+    return chain.sides[1].defines or bool(_DEFINING.search(chain.before))
+
+
+def define_names(spec: Spec, chains: list[Chain], part: Part | None,
+                 read: Callable[[str, Spec, Part], sp.Expr]) -> tuple[Spec, list[StudentName], set[int]]:
+    """The spec extended by the names the student defines, those names, and the positions in `chains` of the
+    chains that only define (they are no steps)."""
+    found: list[StudentName] = []
+    only: set[int] = set()
+    vocab_part = part or spec.parts[0]
+    for n, chain in enumerate(chains):
+        if len(found) >= MAX_DEFINITIONS or not is_definition(chain):
+            continue
+        head = _NAME.fullmatch(chain.sides[0].text.strip())
+        if head is None or _known(chain.sides[0].text, spec, vocab_part, read):
+            continue
+        letters = re.sub(r"[\s,]", "", head.group("braced") or head.group("bare") or "")
+        params = tuple(_index(spec, c) for c in letters)
+        if any(p is None for p in params) or len(set(letters)) != len(letters):
+            continue
+        for side in chain.sides[1:]:
+            try:
+                body = read(side.text, spec, vocab_part)
+            except ParseError:
+                continue
+            free = {s for s in body.free_symbols if s in spec.index_range}
+            if not free <= set(params):
+                break  # g_i = x_j: the body has an index the name does not
+            spec = _extended(spec, head.group("name"), params, body)  # type: ignore[arg-type]
+            symbol = next(reversed(spec.definitions))
+            found.append(StudentName(chain.sides[0].line, chain.sides[0].text, side.text, symbol))
+            if len(chain.sides) == 2:
+                only.add(n)
+            break
+    return spec, found, only
+
+
+def _known(text: str, spec: Spec, part: Part, read: Callable) -> bool:
+    """Does the problem already have this name (or does the side read as something else than a name)?"""
+    try:
+        read(text, spec, part)
+    except ParseError as exc:
+        return "unknown name" not in str(exc)
+    return True
+
+
+def _index(spec: Spec, letter: str) -> sp.Symbol | None:
+    return next((s for s in spec.index_range if s.name == letter), None)
+
+
+def _extended(spec: Spec, name: str, params: tuple[sp.Symbol, ...], body: sp.Expr) -> Spec:
+    """A copy of `spec` with one more defined quantity."""
+    label = name.lstrip("\\")
+    taken = {str(k) for k in (*spec.names, *spec.shapes, *spec.definitions)}
+    unique = label
+    while unique in taken:
+        unique += "_"
+    new = dataclasses.replace(spec, names=dict(spec.names), shapes=dict(spec.shapes),
+                              samplers=dict(spec.samplers), definitions=dict(spec.definitions))
+    if params:
+        base = sp.IndexedBase(unique, real=True)
+        lhs: sp.Expr = base[params]
+        key: sp.Basic = base
+        new.shapes[base] = tuple(spec.index_range[p] for p in params)
+    else:
+        key = lhs = sp.Symbol(unique, real=True)
+        new.shapes[key] = ()
+    new.names[key] = Name(name if name.startswith("\\") else label, label, ())
+    new.samplers[key] = "real"
+    new.definitions[key] = Definition(lhs, params, body)
+    return new
