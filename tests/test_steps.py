@@ -296,14 +296,16 @@ def test_hostile_sides_are_bounded():
 
 
 def test_a_notation_header_maps_the_students_names():
-    """Seed 002 (c) writes z for the probabilities the problem calls p: a header maps them."""
+    """Seed 002 (c) writes z for the probabilities the problem calls p: a header maps them, and so does the
+    student's definition of ℓ as a function of z and t."""
     section = only_lines(seed("002"), 35, 45)
     spec = library.load("softmax-cross-entropy")
     part = spec.part_by_id("dloss-dprob")
     without = check_steps(spec, section, part)
     with_header = check_steps(spec, "% derive: z = p" + section[section.index("\n"):], part)
-    assert sum(link.verdict == FOLLOWS for link in without.links) == 0
-    assert [link.line for link in with_header.links if link.verdict == FOLLOWS] == [39, 41]
+    # "Let ℓ(z, t) = -Σ t_i ln(z_i)" names the problem's p z (ℓ is built from p and t): no header needed
+    assert [link.line for link in without.links if link.verdict == FOLLOWS] == [35, 39, 41]
+    assert [link.line for link in with_header.links if link.verdict == FOLLOWS] == [35, 39, 41]
     assert with_header.first_wrong is None  # "when $z_i = 0$" is a condition, not a step
     assert with_header.final is not None and with_header.final.verdict == "equivalent"
 
@@ -398,3 +400,14 @@ def test_a_name_the_problem_has_is_not_redefined():
     assert report.definitions == []
     assert report.links[0].verdict == UNREAD and "definition of the student's own" in report.links[0].message
     assert report.links[1].verdict == FOLLOWS
+
+
+def test_parameter_names_are_taken_only_when_the_definition_matches():
+    """Let ℓ(q, t) = ... names the problem's p q only if the body, so renamed, is the problem's ℓ."""
+    spec = library.load("softmax-cross-entropy")
+    part = spec.part_by_id("dloss-dprob")
+    right = "Let $\\ell(q, t) = -\\sum_i t_i \\ln q_i$.\n\n$$\\frac{\\partial \\ell}{\\partial q_i} = -t_i/q_i$$\n"
+    assert check_steps(spec, right, part).exit_code == 0
+    wrong = right.replace("-\\sum_i t_i \\ln q_i", "\\sum_i t_i \\ln q_i")
+    report = check_steps(spec, wrong, part)
+    assert report.links[-1].verdict == UNREAD and "unknown name 'q'" in report.links[-1].message

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..parsing import ParseError
-from ..parsing.chains import Chain
+from ..parsing import ParseError, Vocabulary
+from ..parsing.chains import Chain, rename
+from ..parsing.lexer import normalize_spelling
 from ..problem.spec import Definition, Name, Part, Spec
 
 MAX_DEFINITIONS = 50  # names a submission may define
@@ -119,3 +120,49 @@ def _extended(spec: Spec, name: str, params: tuple[sp.Symbol, ...], body: sp.Exp
     new.samplers[key] = "real"
     new.definitions[key] = Definition(lhs, params, body)
     return new
+
+
+#: `\ell(\mathbf{z}, \mathbf{t})`: a name applied to argument names
+_CALL = re.compile(r"(?P<head>\\?[A-Za-z]+|[α-ωΑ-Ωℓ])\s*\((?P<args>[^()]{1,80})\)")
+_BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathbold)\s*\{\s*([^{}]*?)\s*\}")
+
+
+def parameter_names(spec: Spec, chains: list[Chain], part: Part | None, read: Callable,
+                    same: Callable[[Spec, Part, sp.Expr, sp.Expr], bool]) -> list[tuple[str, str]]:
+    """The student's names for a quantity's inputs, from a definition written as a function of them:
+    "Let $\\ell(z, t) = -\\sum_i t_i \\ln z_i$" where the problem's ℓ is built from p and t makes z the
+    student's p. A name is taken when its definition, so renamed, equals the problem's (numerically at random
+    points); the pairs (the student's name, the problem's) apply to the whole file."""
+    pairs: list[tuple[str, str]] = []
+    vocab_part = part or spec.parts[0]
+    vocab = Vocabulary.from_spec(spec, vocab_part)
+    for chain in chains:
+        if len(pairs) >= MAX_DEFINITIONS or not is_definition(chain):
+            continue
+        call = _CALL.fullmatch(_BOLD.sub(r"\1", chain.sides[0].text).strip())
+        if call is None:
+            continue
+        try:
+            quantity = read(call.group("head"), spec, vocab_part)
+        except ParseError:
+            continue
+        inputs = vocab.inputs.get(quantity)
+        args = [a.strip() for a in call.group("args").split(",")]
+        if not inputs or not all(re.fullmatch(r"\\?[A-Za-z]+", a) for a in args):
+            continue
+        known = {a: {e.obj for e in vocab.lookup(vocab.surfaces.get(normalize_spelling(a), ""))
+                     if e.kind in ("tensor", "scalar")} for a in args}
+        unknown = [a for a in args if not known[a]]
+        left = [q for q in inputs if not any(q in objs for objs in known.values()) and q in spec.shapes]
+        if len(unknown) != 1 or not left:
+            continue
+        for candidate in left:
+            trial = [*pairs, (unknown[0], spec.names[candidate].text)]
+            try:
+                body = read(rename(chain.sides[1].text, trial), spec, vocab_part)
+            except ParseError:
+                continue
+            if same(spec, vocab_part, quantity, body):
+                pairs = trial
+                break
+    return pairs

@@ -55,7 +55,7 @@ from ..printing import text as show
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Part, Spec
 from .compare import JUMP, Comparison, _value, counterexample, settle
-from .definitions import StudentName, define_names
+from .definitions import StudentName, define_names, parameter_names
 from .diagnose import _factor_words, _simple
 from .equation import _names_target
 from .evaluate import Timeout, Undefined
@@ -145,16 +145,18 @@ _AT_VARIABLE = re.compile(r"(\\frac\s*\{\s*\\partial\s*[^{}]*\}\s*\{\s*\\partial
 _SUM_BOUND = re.compile(r"(\\sum|Σ)\s*_\s*\{\s*([A-Za-z])\s*=\s*1\s*\}\s*\^\s*(\{\s*[A-Za-z]\s*\}|[A-Za-z])")
 
 
-def _notation(text: str, spec: Spec) -> str:
+def _notation(text: str, spec: Spec, part: Part | None = None) -> str:
     """A side in the parser's notation: δ(i − m), the Kronecker delta as a function of a difference, is δ_{im};
-    the upper bound of `\\sum_{j=1}^N` that is no dimension of the problem is the range of j (or the problem's
-    only dimension): the student's name for it."""
+    the upper bound of `\\sum_{j=1}^N` that is no dimension of the problem (or none that the part involves) is
+    the range of j (or the problem's only dimension): the student's name for it."""
     text = _AT_VARIABLE.sub(lambda m: m.group(1), text)
     if not any(str(name) == "d" for name in (*spec.shapes, *spec.index_range)):
         text = _D_OF.sub(lambda m: f"{m.group(1)}d {m.group(2)}", text)  # dx_j, dE: the d of a derivative
     text = _DELTA_OF_DIFFERENCE.sub(lambda m: f"\\delta_{{{m.group(1) or m.group(3)}{m.group(2) or m.group(4)}}}",
                                     text)
     dims = {d for d in spec.index_range.values()}
+    if part is not None:
+        dims &= {d for base in Vocabulary.from_spec(spec, part).prefer for d in spec.shapes.get(base, ())} or dims
     known = {_name(spec, d) for d in dims} | {str(d) for d in dims}
 
     def bound(m: re.Match) -> str:
@@ -181,7 +183,7 @@ def read_side(text: str, spec: Spec, part: Part, names: list[tuple[str, str]] | 
     named = target_named(text, spec, part)
     if named is not None:
         return named
-    text = _notation(text, spec)
+    text = _notation(text, spec, part)
     first: ParseError | None = None
     for vocab_part in [part, *(p for p in spec.parts if p is not part)]:
         try:
@@ -690,7 +692,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
     if final is not None:
         side, final_part, final_expr, condition = final
         if "∂" not in side.text and "partial" not in side.text:
-            answer = _notation(rename(side.text, names) if names else side.text, spec)
+            answer = _notation(rename(side.text, names) if names else side.text, spec, final_part)
             result = check_part(spec, final_part, answer, timeout=timeout)
             if result.verdict == "not_equivalent" and condition and final_expr is not None and \
                     _stated_case(final_chain) == ("≠" in condition):
@@ -734,6 +736,8 @@ def check_steps(spec: Spec, text: str, part: Part | None = None, timeout: float 
         raise ParseError(str(exc), None, "") from None
     if not chains:
         raise ParseError("no chain of equalities found in the file", None, "")
+    names = names + parameter_names(spec, chains, part, lambda t, s, p: read_side(t, s, p, names),
+                                    lambda s, p, a, b: judge(s, p, a, b, seed="names").verdict == FOLLOWS)
     spec, defined, only = define_names(spec, chains, part, lambda t, s, p: read_side(t, s, p, names))
     steps = []
     for n, chain in enumerate(chains):

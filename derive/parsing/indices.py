@@ -241,6 +241,10 @@ class IndexRules(ParserCore):
             message = f"the index {index} runs over 1..{have}, but this index of {ref.token.raw} runs over 1..{dim}"
             self.range_clashes.append((message, ref.token.pos, index, dim, fitting_arity[0].obj))
             fitting = fitting_arity
+        if len(fitting) > 1:  # w_ji of two layers in `Σ_j w_ji y_j`: a bound j is still the letter of 1..n_y
+            lettered = [e for e in fitting if all(self.vocab.index_range.get(index) in (None, dim)
+                                                  for index, dim in zip(idx, self.vocab.shapes[e.obj]))]
+            fitting = lettered if len(lettered) == 1 else fitting
         entry = self.choose(ref.token, fitting)
         return entry.obj[tuple(idx)]
 

@@ -410,6 +410,8 @@ class _Parser(NameRules, IndexRules, NotationRules):
     def applied_to_inputs(self, value) -> bool:
         """`(x)` or `(z, t)` after a defined quantity (an entry σ_i, a scalar ℓ) whose definition is built
         from exactly those names: the notation of a function of its inputs, consumed; True."""
+        if isinstance(value, sp.Pow) and value.exp.is_Integer and isinstance(value.base, (sp.Indexed, sp.Symbol)):
+            value = value.base  # σ_i^2(x): the square of σ_i(x)
         base = value.base if isinstance(value, sp.Indexed) else value if isinstance(value, sp.Symbol) else None
         inputs = self.vocab.inputs.get(base)
         if not inputs:
