@@ -204,7 +204,7 @@ def test_seed_001_case_2_the_extra_sum_over_i():
     after = next(link for link in report.links if link.line == 49)
     assert after.verdict == FOLLOWS and "last right side (line 48)" in after.message
     judged = [link for link in report.links if link.verdict != UNREAD]
-    assert len(judged) >= 9
+    assert len(judged) >= 11
     assert report.final is not None and report.final.verdict == "equivalent"  # the final line is right
 
 
@@ -219,19 +219,18 @@ def test_after_a_wrong_step_the_next_side_is_judged_from_the_last_right_one():
     assert report.final is not None and report.final.verdict == "not_equivalent"
 
 
-SEED_002 = [("softmax-jacobian", None, 1, 23), ("softmax-cross-entropy", "dloss-dprob", 35, 45),
-            ("tanh-derivative", None, 47, 51), ("softmax-shift-invariance", None, 53, 57),
-            ("log-softmax-jacobian", None, 59, 91)]
+#: each section, and the links it must judge (a floor: what the reader reads today; raise it as it reads more)
+SEED_002 = [("softmax-jacobian", None, 1, 23, 6), ("softmax-cross-entropy", "dloss-dprob", 35, 45, 3),
+            ("tanh-derivative", None, 47, 51, 5), ("softmax-shift-invariance", None, 53, 57, 2),
+            ("log-softmax-jacobian", None, 59, 91, 13)]
 
 
-@pytest.mark.parametrize("problem, part, first, last", SEED_002, ids=[s[0] for s in SEED_002])
-def test_seed_002_has_no_wrong_mark(problem, part, first, last):
+@pytest.mark.parametrize("problem, part, first, last, judged", SEED_002, ids=[s[0] for s in SEED_002])
+def test_seed_002_has_no_wrong_mark(problem, part, first, last, judged):
     spec = library.load(problem)
     chosen = None if part is None else spec.part_by_id(part)
-    try:
-        report = check_steps(spec, only_lines(seed("002"), first, last), chosen, timeout=60.0)
-    except ParseError:
-        return  # nothing of this section reads as a chain of this problem: no mark at all
+    report = check_steps(spec, only_lines(seed("002"), first, last), chosen, timeout=60.0)
+    assert report.summary()["judged"] >= judged
     assert [link.line for link in report.links if link.verdict == DOES_NOT_FOLLOW] == []
     assert report.exit_code == 0  # the final answer too: the off-diagonal chain is right where i ≠ j
 

@@ -251,6 +251,8 @@ class _Builder:
                     continue  # `= ...` continues the chain
                 if not text:
                     continue
+            if not text:  # `c = \\text{const.}`: prose, no side (a chain needs two)
+                continue
             lead = len(piece) - len(piece.lstrip())
             defines = reason == DEFINITION
             self.add(Side(text, _line_of(self.text, offset + a + lead), None if defines else reason, piece.strip(),
