@@ -25,6 +25,7 @@ from derive.parsing.chains import only_lines, read_chains  # noqa: E402
 from derive.problem import library  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
+INDEX_NOTATION = {"001", "002", "004"}  # 000 and 003 write graphs (o[v], w(u,v)); 004 (counted) index-free matrices
 SECTIONS = [("000", "weighted-softmax", None, 1, 99),
             ("001", "sigmoid-bce", None, 1, 27), ("001", "softmax-ce-two-layer", None, 28, 52),
             ("002", "softmax-jacobian", None, 1, 23), ("002", "softmax-cross-entropy", "dloss-dprob", 35, 45),
@@ -35,8 +36,9 @@ SECTIONS = [("000", "weighted-softmax", None, 1, 99),
 
 
 def main() -> None:
-    found = judged = 0
+    found = judged = index_found = index_judged = 0
     per_link: list[float] = []
+    sections: list[float] = []  # a section's time over its judged links
     for seed, problem, part_id, first, last in SECTIONS:
         text = only_lines(next(SEEDS.glob(f"{seed}_*.txt")).read_text(encoding="utf-8"), first, last)
         links = sum(len(c.sides) - 1 for c in read_chains(text))
@@ -51,6 +53,10 @@ def main() -> None:
             verdicts, wrong = [], []
         seconds = time.monotonic() - start
         n = sum(v not in (UNREAD, UNDECIDED) for v in verdicts)
+        if n:
+            sections.append(seconds / n)
+        if seed in INDEX_NOTATION:
+            index_found, index_judged = index_found + links, index_judged + n
         found, judged = found + links, judged + n
         print(f"{seed} {problem:26s} lines {first:3d}-{last:<3d} links {links:3d} judged {n:3d} "
               f"wrong at {wrong} {seconds:.2f} s")
@@ -64,6 +70,9 @@ def main() -> None:
         judge(spec, part, left, right, seed=f"bench/{n}")
         per_link.append(time.monotonic() - start)
     print(f"links: {found}, judged: {judged} ({100 * judged / max(found, 1):.0f}%)")
+    print(f"index-notation seeds {', '.join(sorted(INDEX_NOTATION))}: {index_found} links, judged {index_judged} "
+          f"({100 * index_judged / max(index_found, 1):.0f}%)")
+    print(f"time per judged link, median over the sections: {1000 * statistics.median(sections):.0f} ms")
     print(f"a chain-rule link of softmax-ce-two-layer: median {1000 * statistics.median(per_link):.0f} ms")
 
 
