@@ -58,7 +58,7 @@ from .compare import JUMP, Comparison, _value, counterexample, settle
 from .definitions import StudentName, define_names, parameter_names
 from .diagnose import _factor_words, _simple
 from .equation import _names_target
-from .evaluate import Timeout, Undefined
+from .evaluate import ComplexStep, Timeout, Undefined, analytic
 from .ladder import Result, check_part
 
 FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED = (
@@ -290,6 +290,12 @@ class _Concrete:
         if point.deadline is not None and time.monotonic() > point.deadline:
             raise Timeout("time limit reached while differentiating")
         var = entries.get(v) or entries.setdefault(v, sp.Dummy(str(v), real=True))
+        if var not in plain.free_symbols:
+            return sp.Integer(0)
+        if analytic(plain):  # evaluated at each point by the complex step: no symbolic derivative to build
+            held = sp.Tuple(*(sp.Tuple(symbol, entry) for entry, symbol in entries.items()
+                              if symbol is not var and symbol in plain.free_symbols))
+            return ComplexStep(plain, var, v, held)
         result = sp.diff(plain, var)
         back = {symbol: entry for entry, symbol in entries.items() if symbol in result.free_symbols}
         return result.xreplace(back)
@@ -659,12 +665,12 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             else:
                 judged = judge(spec, chain_part, last[1], expr, seed=f"{spec.id}/{n}/{k}", timeout=timeout,
                                concrete=concrete)
-                if judged.verdict == DOES_NOT_FOLLOW and good is not None and good is not last:
-                    # after a wrong step: a side that follows from the last right one was reached all the same
-                    # (the wrong line was a slip), so only the wrong link is marked
+                if judged.verdict in (DOES_NOT_FOLLOW, FOLLOWS_IF) and good is not None and good is not last:
+                    # after a wrong (or only conditionally right) step: a side that follows from the last right
+                    # one was reached all the same (the wrong line was a slip), so only the wrong link is marked
                     again = judge(spec, chain_part, good[1], expr, seed=f"{spec.id}/{n}/{k}/good", timeout=timeout,
                                   concrete=concrete)
-                    if again.verdict in (FOLLOWS, FOLLOWS_IF):
+                    if again.verdict == FOLLOWS or (again.verdict == FOLLOWS_IF and judged.verdict == DOES_NOT_FOLLOW):
                         again.message += f"; judged from the last right side (line {good[0].line})"
                         judged, last = again, good
                 if judged.verdict == FOLLOWS_IF and judged.condition and \
@@ -679,9 +685,9 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 judged.line, judged.left_latex, judged.right_latex = side.line, last[0].text, side.text
                 judged.reason, judged.part = side.reason, chain_part.id
                 link = judged
-                if judged.verdict != DOES_NOT_FOLLOW:
-                    good = (side, expr)
                 last = (side, expr)
+                if judged.verdict == FOLLOWS:
+                    good = last  # the same tuple: `good is not last` means a link not surely right came between
             links.append(link)
         if is_target:
             conditions = [link.condition for link in links[len(links) - len(chain.sides) + 1:] if link.condition]
