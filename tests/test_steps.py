@@ -439,3 +439,20 @@ def test_the_complex_step_agrees_with_the_symbolic_derivative():
             assert abs(mpmath.mpf(a) - mpmath.mpf(b)) <= mpmath.mpf(10) ** -35 * max(1, abs(mpmath.mpf(b)))
             seen += 1
     assert seen >= 10
+
+
+def test_an_ellipsis_between_terms_is_the_sum_it_stands_for():
+    """Seed 002 (c): z_1 = v_1(1 − σ_1) − v_2σ_1 − ⋯ − v_Nσ_1, N the student's name for n."""
+    spec = library.load("log-softmax-jacobian")
+    z1 = read_side(r"v_1(1 - \sigma_1(x)) - v_2\sigma_1(x) - \cdots - v_n\sigma_1(x)", spec, spec.parts[0])
+    assert z1.has(sp.Sum)
+    report = check_steps(spec, r"$$z_1 = v_1(1 - \sigma_1) - v_2\sigma_1 - \cdots - v_N\sigma_1 = "
+                               r"v_1 - \sigma_1 \sum_{j=1}^N v_j$$", spec.part_by_id("vjp"))
+    assert [link.verdict for link in report.links] == [FOLLOWS, FOLLOWS]
+    wrong = check_steps(spec, r"$$z_1 = v_1(1 - \sigma_1) - v_2\sigma_1 - \cdots - v_N\sigma_1 = "
+                              r"v_1 + \sigma_1 \sum_{j=1}^N v_j$$", spec.part_by_id("vjp"))
+    assert [link.verdict for link in wrong.links] == [FOLLOWS, DOES_NOT_FOLLOW]
+    whole = read_side(r"x_1 + \cdots + x_n", spec, spec.parts[0])
+    assert isinstance(whole, sp.Sum) and whole.limits[0][1:] == (1, spec.index_range[spec.parts[0].free[0]])
+    with pytest.raises(ParseError, match="ellipsis"):
+        read_side(r"v_1 s_2 + \dots + v_2 s_1", spec, spec.parts[0])  # no one index moves from one to the other

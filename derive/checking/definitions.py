@@ -166,3 +166,27 @@ def parameter_names(spec: Spec, chains: list[Chain], part: Part | None, read: Ca
                 pairs = trial
                 break
     return pairs
+
+
+_SUM_UPPER = re.compile(r"(?:\\sum|Σ)\s*_\s*\{\s*([A-Za-z])\s*=\s*1\s*\}\s*\^\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))")
+
+
+def dimension_names(spec: Spec, chains: list[Chain]) -> list[tuple[str, str]]:
+    """The student's names for the problem's dimensions: `\\sum_{j=1}^N` where N is no name of the problem and
+    j runs over 1..n (or n is the problem's only dimension) makes N the student's n, also in `v_N`. A letter
+    that would stand for two dimensions is left alone."""
+    dims = set(spec.index_range.values())
+    taken = {str(k) for k in (*spec.names, *spec.shapes, *spec.index_range)} | \
+        {spec.names[k].text for k in spec.names}
+    seen: dict[str, set] = {}
+    for chain in chains:
+        for side in chain.sides:
+            for m in _SUM_UPPER.finditer(side.text):
+                letter, upper = m.group(1), m.group(2) or m.group(3)
+                if upper in taken:
+                    continue
+                index = next((i for i in spec.index_range if str(i) == letter), None)
+                dim = spec.index_range[index] if index is not None else next(iter(dims)) if len(dims) == 1 else None
+                if dim is not None:
+                    seen.setdefault(upper, set()).add(dim)
+    return [(upper, spec.names[next(iter(found))].text) for upper, found in seen.items() if len(found) == 1]

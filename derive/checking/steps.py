@@ -55,7 +55,7 @@ from ..printing import text as show
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Part, Spec
 from .compare import JUMP, Comparison, _value, counterexample, settle
-from .definitions import StudentName, define_names, parameter_names
+from .definitions import StudentName, define_names, dimension_names, parameter_names
 from .diagnose import _factor_words, _simple
 from .equation import _names_target
 from .evaluate import ComplexStep, Timeout, Undefined, analytic
@@ -143,6 +143,8 @@ _D_OF = re.compile(r"(^|[\s(*/{])d([A-Za-z])(?=[_\s/}^]|$)")
 #: `\frac{\partial f}{\partial x}(x)`: the derivative at x, not times x
 _AT_VARIABLE = re.compile(r"(\\frac\s*\{\s*\\partial\s*[^{}]*\}\s*\{\s*\\partial\s*([A-Za-z])\s*\})\s*\(\s*\2\s*\)")
 _SUM_BOUND = re.compile(r"(\\sum|Σ)\s*_\s*\{\s*([A-Za-z])\s*=\s*1\s*\}\s*\^\s*(\{\s*[A-Za-z]\s*\}|[A-Za-z])")
+#: `\mathbb{1}[a \wedge b]`, an indicator of a conjunction: the product `\mathbb{1}[a] \mathbb{1}[b]`
+_CONJUNCTION = re.compile(r"(\\mathbb\s*\{\s*1\s*\}|𝟙)?\s*\[([^\[\]]*?(?:\\wedge|\\land|∧)[^\[\]]*)\]")
 
 
 def _notation(text: str, spec: Spec, part: Part | None = None) -> str:
@@ -150,6 +152,8 @@ def _notation(text: str, spec: Spec, part: Part | None = None) -> str:
     the upper bound of `\\sum_{j=1}^N` that is no dimension of the problem (or none that the part involves) is
     the range of j (or the problem's only dimension): the student's name for it."""
     text = _AT_VARIABLE.sub(lambda m: m.group(1), text)
+    text = _CONJUNCTION.sub(lambda m: " ".join(f"{m.group(1) or ''}[{c.strip()}]" for c in
+                                               re.split(r"\\wedge|\\land|∧", m.group(2))), text)
     if not any(str(name) == "d" for name in (*spec.shapes, *spec.index_range)):
         text = _D_OF.sub(lambda m: f"{m.group(1)}d {m.group(2)}", text)  # dx_j, dE: the d of a derivative
     text = _DELTA_OF_DIFFERENCE.sub(lambda m: f"\\delta_{{{m.group(1) or m.group(3)}{m.group(2) or m.group(4)}}}",
@@ -572,6 +576,12 @@ def _starts_with_target(side: Side, spec: Spec, part: Part, names: list | None =
     text = rename(side.text, names) if names else side.text
     if target_named(text, spec, part) is not None:
         return True
+    if not isinstance(part.target, D):  # a target that is an expression (Σ_i v_i ∂σ_i/∂x_j), written out
+        try:
+            if read_side(text, spec, part) == part.target:
+                return True
+        except ParseError:
+            pass
     try:
         return _names_target(_notation(text, spec), spec, part, Vocabulary.from_spec(spec, part), "auto")
     except (ParseError, ValueError, TypeError):
@@ -742,6 +752,7 @@ def check_steps(spec: Spec, text: str, part: Part | None = None, timeout: float 
         raise ParseError(str(exc), None, "") from None
     if not chains:
         raise ParseError("no chain of equalities found in the file", None, "")
+    names = names + dimension_names(spec, chains)
     names = names + parameter_names(spec, chains, part, lambda t, s, p: read_side(t, s, p, names),
                                     lambda s, p, a, b: judge(s, p, a, b, seed="names").verdict == FOLLOWS)
     spec, defined, only = define_names(spec, chains, part, lambda t, s, p: read_side(t, s, p, names))

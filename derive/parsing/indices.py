@@ -204,6 +204,9 @@ class IndexRules(ParserCore):
             return sp.Symbol(letter, integer=True)
         if letter in self.vocab.indices:
             return self.vocab.indices[letter]
+        dims = [e.obj for e in self.vocab.lookup(self.vocab.surfaces.get(letter, "")) if e.kind == "dim"]
+        if len(dims) == 1:
+            return dims[0]  # v_N: the last entry
         self.fail(f"unknown index '{letter}'", pos,
                   self.vocab.index_hint + "; any other index must be bound by a sum (Σ_c)")
 
@@ -236,6 +239,9 @@ class IndexRules(ParserCore):
             return None
 
         fitting = [e for e in fitting_arity if clash(e) is None]
+        if len(fitting) > 1:  # one name for two tensors (w of two layers): a bound index's sum range tells which
+            fitting = [e for e in fitting if all(self.bound_range.get(index, dim) == dim for index, dim in
+                                                 zip(idx, self.vocab.shapes[e.obj]))] or fitting
         if not fitting:
             index, have, dim = clash(fitting_arity[0])
             message = f"the index {index} runs over 1..{have}, but this index of {ref.token.raw} runs over 1..{dim}"
@@ -323,11 +329,15 @@ class IndexRules(ParserCore):
             self.fail("give bounds to one summation index at a time", t.pos)
         symbols = [self.bind(c) for c, _ in letters]
         self.bound.extend(zip([c for c, _ in letters], symbols))
+        outer = dict(self.bound_range)
+        if high is not None and low in (None, 1):
+            self.bound_range.update({s: high for s in symbols})
         self.enter()
         try:
             body = self.concrete(self.term())
         finally:
             del self.bound[len(self.bound) - len(symbols):]
+            self.bound_range = outer
             self.depth -= 1
         return self.make_sums(body, letters, symbols, low, high, t.pos)
 

@@ -102,7 +102,7 @@ for _name, _char in GREEK.items():
 CHAR_MAP = {
     "\u2212": "-", "\u2013": "-", "\u2014": "-", "\ufe63": "-", "\u2217": "*", "\u22c5": "·", "\u2219": "·",
     "\u2032": "'", "\u2019": "'", "\u2211": "Σ", "\u03d5": "φ", "\u03f5": "ε", "\u03d1": "θ", "\u03c2": "σ",
-    "\u00f7": "/", "\u2218": "∘", "\u22ba": "⊤", "\u1d40": "⊤", "$": " ", "~": " ", "\u2026": "..",
+    "\u00f7": "/", "\u2218": "∘", "\u22ba": "⊤", "\u1d40": "⊤", "$": " ", "~": " ", "\u2026": "..", "\u22ef": "..",
     "\U0001d7d9": "𝟏",  # 𝟙 (double-struck one) is the indicator's one, like 𝟏
     "\u2225": "‖", "\u27e8": "⟨", "\u27e9": "⟩", "\u2329": "⟨", "\u232a": "⟩",  # ∥ 〈 〉: norms, inner products
 }
@@ -121,6 +121,7 @@ LATEX_SYMBOLS = {
     "geq": "≥", "ge": "≥", "geqslant": "≥", "leq": "≤", "le": "≤", "leqslant": "≤", "neq": "≠", "ne": "≠",
     "gt": ">", "lt": "<", "oslash": "⊘", "otimes": "⊗", "partial": "∂",
     "lVert": "‖", "rVert": "‖", "Vert": "‖", "langle": "⟨", "rangle": "⟩",
+    "cdots": "..", "ldots": "..", "dots": "..", "dotsb": "..", "dotsc": "..", "dotsm": "..",
 }
 #: comparison operators as tokens (inside an indicator [z > 0] only)
 RELATIONS = {">": ">", "<": "<", "≥": ">=", "≤": "<=", "≠": "!=", "=": "=="}

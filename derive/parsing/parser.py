@@ -252,11 +252,23 @@ class _Parser(NameRules, IndexRules, NotationRules):
     def expr(self):
         start = self.tok.pos
         terms, positions = [self.concrete(self.term())], [start]
+        dots: list[int] = []  # after which terms an ellipsis stands (`a_2 + \cdots + a_N`)
         while self.at("+") or self.at("-"):
             op = self.advance()
+            if self.at("..") and (self.at("+", self.peek()) or self.at("-", self.peek())):
+                dots.append(len(terms) - 1)
+                self.advance()
+                continue
             term = self.concrete(self.term())
             terms.append(self.alg.neg(term, op.pos) if op.text == "-" else term)
             positions.append(op.pos)
+        for k in reversed(dots):
+            if k + 1 >= len(terms):
+                self.fail("an ellipsis needs a term after it", positions[-1])
+            folded = ellipsis_sum(terms[k], terms[k + 1])
+            if folded is None:
+                self.fail("cannot tell the terms an ellipsis stands for: write the sum (Σ)", positions[k + 1])
+            terms[k:k + 2], positions[k:k + 2] = [folded], [positions[k]]
         if len(terms) == 1:
             return terms[0]
         return self.label(self.alg.add(terms, positions), start)
@@ -645,3 +657,23 @@ class _Parser(NameRules, IndexRules, NotationRules):
             self.advance()
         arg = self.tex_arg()
         return self.alg.elementwise(lambda x: self.alg.spow(x, sp.Rational(1, degree), t.pos), arg, t.pos)
+
+
+def ellipsis_sum(before, after) -> sp.Expr | None:
+    """`before + ⋯ + after` as one sum, when `after` is `before` with one whole-number index moved (v_2 σ_1 and
+    v_N σ_1: Σ_{k=2}^{N} v_k σ_1); None when no single index does it (or the terms are not scalars)."""
+    if not (isinstance(before, sp.Expr) and isinstance(after, sp.Expr)):
+        return None
+    var = sp.Dummy("k", integer=True)
+    starts = {i for e in before.atoms(sp.Indexed) for i in e.indices if i.is_Integer}
+    ends = {i for e in after.atoms(sp.Indexed) for i in e.indices}
+    found = []
+    for first in sorted(starts):
+        template = before.replace(lambda e: isinstance(e, sp.Indexed),
+                                  lambda e, first=first: e.base[tuple(var if i == first else i for i in e.indices)])
+        found += [(template, first, last) for last in ends
+                  if last != first and template.xreplace({var: last}) == after]
+    if len(found) != 1:
+        return None
+    template, first, last = found[0]
+    return sp.Sum(template, (var, first, last))
