@@ -222,7 +222,7 @@ def test_after_a_wrong_step_the_next_side_is_judged_from_the_last_right_one():
 #: each section, and the links it must judge (a floor: what the reader reads today; raise it as it reads more)
 SEED_002 = [("softmax-jacobian", None, 1, 23, 6), ("softmax-cross-entropy", "dloss-dprob", 35, 45, 3),
             ("tanh-derivative", None, 47, 51, 5), ("softmax-shift-invariance", None, 53, 57, 2),
-            ("log-softmax-jacobian", None, 59, 91, 13)]
+            ("log-softmax-jacobian", None, 59, 91, 16)]
 
 
 @pytest.mark.parametrize("problem, part, first, last, judged", SEED_002, ids=[s[0] for s in SEED_002])
@@ -297,7 +297,7 @@ def test_hostile_sides_are_bounded():
 def test_a_notation_header_maps_the_students_names():
     """Seed 002 (c) writes z for the probabilities the problem calls p: a header maps them, and so does the
     student's definition of ℓ as a function of z and t."""
-    section = only_lines(seed("002"), 35, 45)
+    section = only_lines(seed("002"), 35, 42)  # line 43 lists t_1..t_N: N is this problem's batch size
     spec = library.load("softmax-cross-entropy")
     part = spec.part_by_id("dloss-dprob")
     without = check_steps(spec, section, part)
@@ -456,3 +456,32 @@ def test_an_ellipsis_between_terms_is_the_sum_it_stands_for():
     assert isinstance(whole, sp.Sum) and whole.limits[0][1:] == (1, spec.index_range[spec.parts[0].free[0]])
     with pytest.raises(ParseError, match="ellipsis"):
         read_side(r"v_1 s_2 + \dots + v_2 s_1", spec, spec.parts[0])  # no one index moves from one to the other
+
+
+def test_matrix_and_vector_sides_are_read_at_the_parts_free_indices():
+    """D_x σ(x) = diag(σ) − σσᵀ: the Jacobian by name and in matrix form; a vector by its entries."""
+    spec = library.load("softmax-jacobian")
+    part = spec.part_by_id("jacobian")
+    text = (r"$$D_{\mathbf{x}} \sigma(\mathbf{x}) = \mathrm{diag}(\sigma) - \sigma \sigma^T "
+            r"= \frac{\partial \sigma_i}{\partial x_j}$$")
+    report = check_steps(spec, text, part)
+    assert [link.verdict for link in report.links] == [FOLLOWS, FOLLOWS]
+    wrong = check_steps(spec, text.replace(r"- \sigma \sigma^T", r"+ \sigma \sigma^T"), part)
+    assert [link.verdict for link in wrong.links] == [DOES_NOT_FOLLOW, FOLLOWS]
+    vjp_spec = library.load("log-softmax-jacobian")
+    vjp = vjp_spec.part_by_id("vjp")
+    listed = check_steps(vjp_spec, r"$$[z_1, \dots, z_n] = z_j = (z_1 \quad \cdots \quad z_n)$$", vjp)
+    assert [link.verdict for link in listed.links] == [FOLLOWS, FOLLOWS]
+    with pytest.raises(ParseError):
+        read_side(r"[z_1, v_2, \dots, v_n]", vjp_spec, vjp)  # the first entry is not the pattern's
+
+
+def test_a_final_side_only_the_steps_reader_reads_is_judged_entry_by_entry():
+    spec = library.load("log-softmax-jacobian")
+    part = spec.part_by_id("nll-gradient")
+    target = r"\nabla_{z} \ell"
+    right = check_steps(spec, f"$${target} = (-t_1 \\quad \\cdots \\quad -t_n)$$", part)
+    assert right.final is not None and right.final.verdict == "equivalent", right.final.message
+    wrong = check_steps(spec, f"$${target} = (t_1 \\quad \\cdots \\quad t_n)$$", part)
+    assert wrong.final is not None and wrong.final.verdict == "not_equivalent"
+    assert wrong.exit_code == 1

@@ -31,7 +31,7 @@ FRAC = re.compile(r"\\[dt]?frac\s*")
 SPACES = re.compile(r"\\(?:left|right|displaystyle|[,;:! ])|\\mathrm\{d\}|\\text\{d\}|\\operatorname\{d\}")
 SLASHED = re.compile(rf"^{DIFFERENTIAL}\s*(?P<a>.+?)\s*/\s*{DIFFERENTIAL}\s*(?P<b>[^/]+)$")
 OPERATOR = re.compile(rf"^{DIFFERENTIAL}\s*/\s*{DIFFERENTIAL}\s*(?P<b>[^\s(\\]+(?:_\{{[^}}]*\}})?)\s*(?P<a>.+)$")
-NABLA = re.compile(r"^∇\s*_\s*(?P<b>\{[^}]*\}|\S)\s*(?P<a>.+)$")
+NABLA = re.compile(r"^(?:∇|D)\s*_\s*(?P<b>\{[^}]*\}|\S)\s*(?P<a>.+)$")  # ∇_W J; D_x σ, the Jacobian
 PRIME = re.compile(r"^(?P<f>[^'()]+)'\s*\(\s*(?P<u>[^()]+)\s*\)$")
 
 
@@ -77,6 +77,7 @@ def answer_side(answer: str, spec: Spec, part: Part, vocab: Vocabulary, fmt: str
 
 
 def _plain(left: str) -> str:
+    left = re.sub(r"\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*([^{}]*?)\s*\}", r"\1", left)  # D_{\mathbf{x}}
     left = SPACES.sub(" ", left.replace("\\partial", "∂").replace("\\nabla", "∇"))
     return " ".join(left.split())
 

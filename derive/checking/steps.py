@@ -51,6 +51,7 @@ from ..limits import DEFAULT_TIMEOUT
 from ..parsing import ParseError, Vocabulary
 from ..parsing.chains import Chain, Side, TooLarge, notation_header, read_chains, rename
 from ..parsing.derivatives import parse_side
+from ..parsing.parser import ellipsis_template
 from ..printing import text as show
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Part, Spec
@@ -188,16 +189,51 @@ def read_side(text: str, spec: Spec, part: Part, names: list[tuple[str, str]] | 
     if named is not None:
         return named
     text = _notation(text, spec, part)
+    listed = _listed(text, spec, part, names)
+    if listed is not None:
+        return listed
     first: ParseError | None = None
     for vocab_part in [part, *(p for p in spec.parts if p is not part)]:
         try:
-            return parse_side(text, Vocabulary.from_spec(spec, vocab_part)).index_form(())
+            parsed = parse_side(text, Vocabulary.from_spec(spec, vocab_part), matrix=True)
+            # a vector or matrix side (D_x σ = diag(σ) − σσᵀ, −t): its entry at the part's free indices
+            return parsed.index_form(tuple(part.free) if parsed.shape != () else ())
         except ParseError as exc:
             first = first or exc
             if "ambiguous" not in str(exc):
                 break
+    if _names_target(text, spec, part, Vocabulary.from_spec(spec, part), "auto"):
+        return part.target  # \nabla_W J, D_x σ(x): the part's target by a name the side parser has not
     assert first is not None
     raise first
+
+
+_DOTS = r"(?:\\[lc]?dots[bcm]?|\.\.\.?|…|⋯)"
+_LIST = re.compile(r"^\s*[\[(]\s*(?P<items>.+?)\s*[,\s]\s*(?:\\q?quad\s*)?" + _DOTS +
+                   r"\s*(?:,|\\q?quad)?\s*(?P<last>[^,]+?)\s*[\])]\s*$", re.S)
+
+
+def _listed(text: str, spec: Spec, part: Part, names) -> sp.Expr | None:
+    """`[a_1, \\dots, a_N]`, `(-t_1 \\quad \\cdots \\quad -t_N)`: a vector written by its entries, as its
+    entry at the part's one free index; None for any other side (or a list whose pattern is not clear)."""
+    m = _LIST.match(text)
+    if m is None or len(part.free) != 1:
+        return None
+    items = [t for t in re.split(r",|\\q?quad", m.group("items")) if t.strip()]
+    try:
+        known = [read_side(t, spec, part, names) for t in items]
+        last = read_side(m.group("last"), spec, part, names)
+    except ParseError:
+        return None
+    found = ellipsis_template(known[-1], last)
+    index = part.free[0]
+    if found is None or found[3] not in (spec.index_range[index], sp.Integer(spec.dim_values.get(
+            spec.index_range[index], -1))):
+        return None
+    template, var, _, _ = found
+    if any(value != template.xreplace({var: sp.Integer(n)}) for n, value in enumerate(known, 1)):
+        return None  # [a_1, b_2, …, b_N]: the first entries are not the pattern's
+    return template.xreplace({var: index})
 
 
 # -- points -----------------------------------------------------------------------------
@@ -553,6 +589,8 @@ def target_named(text: str, spec: Spec, part: Part) -> sp.Expr | None:
     value = written.group(2)
     if value.isdigit():
         return part.target.xreplace({index: sp.Integer(int(value))})
+    if value == _name(spec, spec.index_range[index]) and value not in {str(i) for i in spec.index_range}:
+        return part.target.xreplace({index: spec.index_range[index]})  # z_N: the last entry
     letter = next((i for i in spec.index_range if str(i) == value), None)
     if letter is None or spec.index_range[letter] != spec.index_range[index]:
         return None
@@ -713,6 +751,8 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             if result.verdict == "not_equivalent" and condition and final_expr is not None and \
                     _stated_case(final_chain) == ("≠" in condition):
                 _in_case(result, spec, final_part, final_expr, condition, timeout, concrete)
+            if result.verdict == "invalid" and final_expr is not None:
+                _as_read(result, spec, final_part, final_expr, timeout, concrete)
     return StepsReport(spec.id, None if part is None else part.id, links, result)
 
 
@@ -730,6 +770,22 @@ def _stated_case(chain: Chain) -> bool | None:
     if not off and not on:
         return None
     return max(off, default=-1) >= max(on, default=-1)
+
+
+def _as_read(result: Result, spec: Spec, part: Part, final: sp.Expr, timeout: float, concrete: _Concrete) -> None:
+    """A last side that the steps reader reads and `check` does not (`[-t_1/p_1, …, -t_n/p_n]`, a vector by its
+    entries): judged against the reference as a link is."""
+    judged = judge(spec, part, part.reference, final, seed=f"{spec.id}/{part.id}/final", timeout=timeout,
+                   concrete=concrete)
+    if judged.verdict == FOLLOWS:
+        result.verdict, result.message = "equivalent", "equivalent to the reference (read entry by entry)"
+    elif judged.verdict == DOES_NOT_FOLLOW:
+        result.verdict, result.diagnosis = "not_equivalent", judged.diagnosis
+        result.message = "not equivalent to the reference: " + judged.message.removeprefix("does not follow: ")
+        result.counterexample = judged.counterexample
+    else:
+        return
+    result.detail = None
 
 
 def _in_case(result: Result, spec: Spec, part: Part, final: sp.Expr, condition: str, timeout: float,

@@ -15,6 +15,7 @@ pending derivative its value at a point.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -22,7 +23,7 @@ import sympy as sp
 from ..limits import Limits
 from ..problem.spec import pending
 from .lexer import FRAC, ParseError, Token, check_characters
-from .parser import INTERNAL, Parsed, _internal, _Parser
+from .parser import INTERNAL, Parsed, _internal, _Parser, parse
 from .values import Mat
 from .vocab import Vocabulary
 
@@ -32,6 +33,8 @@ MAX_DERIVATIVES_PER_SIDE = 12
 
 class _SideParser(_Parser):
     """The answer grammar, with derivatives read as pending ones in a problem's vocabulary."""
+
+    held: dict[int, tuple] = {}  # what a derivative starting at a text position holds fixed (`_held_fixed`)
 
     def refuse_derivative(self, t: Token) -> None:
         return None
@@ -89,22 +92,36 @@ class _SideParser(_Parser):
             return value
         self.fail("a derivative is taken with respect to one variable or one entry: ∂f/∂x_j", start)
 
+    def derivative_operand(self, t: Token, operand: Any, example: str = "∂/∂x f") -> Any:
+        """`∂/∂v (A) B` is (∂A/∂v) B, as our printers write it: a bracket right after the operator is what
+        it differentiates (with its power, `(A)^2`); without a bracket, the rest of the product."""
+        if operand is None and self.at("(") and self.tok.raw in ("(", "["):
+            self.enter()
+            try:
+                operand = self.concrete(self.power())
+            finally:
+                self.depth -= 1
+        return super().derivative_operand(t, operand, example)
+
     def differentiate(self, t: Token, operand: Any, variable: Any, order: int) -> Any:
         if order != 1:
             self.fail("only first derivatives are read in a derivation", t.pos)
         self.derivatives += 1
         if self.derivatives > MAX_DERIVATIVES_PER_SIDE:
             self.fail(f"too many derivatives in one side (the limit is {MAX_DERIVATIVES_PER_SIDE})", t.pos)
-        return pending(self.derivative_operand(t, operand, "∂/∂x f"), variable)
+        return pending(self.derivative_operand(t, operand, "∂/∂x f"), variable, self.held.get(t.pos, ()))
 
 
-def parse_side(text: str, vocab: Vocabulary, fmt: str = "auto", **limits: Any) -> Parsed:
-    """Parse one side of a derivation step, reading derivatives as pending ones (`D`)."""
+def parse_side(text: str, vocab: Vocabulary, fmt: str = "auto", matrix: bool = False, **limits: Any) -> Parsed:
+    """Parse one side of a derivation step, reading derivatives as pending ones (`D`); a side that is a
+    vector or a matrix is refused unless `matrix` (then the caller takes the entry it compares)."""
     lim = Limits(**limits)
     check_characters(text, lim)
     latex = ("\\" in text) if fmt == "auto" else fmt == "latex"
+    text, held = _held_fixed(text, vocab)
     try:
         parser = _SideParser(text, vocab, latex, lim)
+        parser.held = held
         value = parser.answer()
     except RecursionError:
         raise ParseError("the expression is nested too deeply", None, text) from None
@@ -113,6 +130,46 @@ def parse_side(text: str, vocab: Vocabulary, fmt: str = "auto", **limits: Any) -
     alg = parser.alg
     if isinstance(value, Mat) and alg.known_scalar(value):
         value = alg.scalar(value, 0)
-    if isinstance(value, Mat):
+    if isinstance(value, Mat) and not matrix:
         raise ParseError("a side of a derivation is read entry by entry: write one entry", 0, text)
-    return Parsed("latex" if latex else "text", (), text, value, alg, vocab, frozenset(parser.letters))
+    shape = (value.rows, value.cols) if isinstance(value, Mat) else ()
+    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters))
+
+
+#: `\left. \frac{\partial J}{\partial W}\right|_{Z_3\ \mathrm{fixed}}`: the closing bar and what it holds fixed
+_HELD = re.compile(r"(?:\\right\s*)?\|\s*_\s*\{(?P<names>[^{}]*?)(?:\\[ ,;:]|~|\s)*"
+                   r"\\(?:mathrm|text|textrm)\s*\{\s*fixed\s*\}\s*\}")
+_DERIVATIVE_START = re.compile(r"\\frac\s*\{\s*\\partial|∂")
+
+
+def _held_fixed(text: str, vocab: Vocabulary) -> tuple[str, dict[int, tuple]]:
+    """`text` with the held-fixed notation blanked (positions kept), and what the derivative before each bar
+    holds fixed, by the position where it starts: the quantities named (`Z_3`, `a_1, a_2`)."""
+    held: dict[int, tuple] = {}
+    for m in reversed(list(_HELD.finditer(text))):
+        starts = [d.start() for d in _DERIVATIVE_START.finditer(text, 0, m.start())]
+        if not starts:
+            raise ParseError("a bar |_{... fixed} closes no derivative", m.start(), text)
+        start = starts[-1]
+        held[start] = tuple(_quantity(name.strip(" \\"), vocab, text, m.start())
+                            for name in m.group("names").split(",") if name.strip(" \\"))
+        text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+        opening = re.search(r"(?:\\left\s*)?\.\s*$", text[:start])
+        if opening:
+            text = text[:opening.start()] + " " * (start - opening.start()) + text[start:]
+    return text, held
+
+
+def _quantity(name: str, vocab: Vocabulary, text: str, pos: int) -> sp.Basic:
+    """A quantity held fixed: a tensor (its base) or a scalar of the problem."""
+    try:
+        parsed = parse(name, vocab)
+    except ParseError:
+        raise ParseError(f"'{name}' held fixed is no quantity of the problem", pos, text) from None
+    base = getattr(parsed._value, "base", None)
+    if isinstance(base, sp.IndexedBase):
+        return base
+    value = parsed._value
+    if isinstance(value, sp.Symbol):
+        return value
+    raise ParseError(f"'{name}' held fixed is no quantity of the problem", pos, text)

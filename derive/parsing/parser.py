@@ -662,6 +662,16 @@ class _Parser(NameRules, IndexRules, NotationRules):
 def ellipsis_sum(before, after) -> sp.Expr | None:
     """`before + ⋯ + after` as one sum, when `after` is `before` with one whole-number index moved (v_2 σ_1 and
     v_N σ_1: Σ_{k=2}^{N} v_k σ_1); None when no single index does it (or the terms are not scalars)."""
+    found = ellipsis_template(before, after)
+    if found is None:
+        return None
+    template, var, first, last = found
+    return sp.Sum(template, (var, first, last))
+
+
+def ellipsis_template(before, after) -> tuple[sp.Expr, sp.Symbol, sp.Expr, sp.Expr] | None:
+    """(template, k, first, last) with `before` the template at k = first and `after` at k = last, k a whole-
+    number index of `before` that moves; None when no single index does it (or the terms are not scalars)."""
     if not (isinstance(before, sp.Expr) and isinstance(after, sp.Expr)):
         return None
     var = sp.Dummy("k", integer=True)
@@ -676,4 +686,4 @@ def ellipsis_sum(before, after) -> sp.Expr | None:
     if len(found) != 1:
         return None
     template, first, last = found[0]
-    return sp.Sum(template, (var, first, last))
+    return template, var, first, last
