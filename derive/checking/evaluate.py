@@ -29,6 +29,8 @@ from ..errors import DeriveError
 from ..limits import MAX_EXPONENT, MAX_FACTORIAL, MAX_LOOP
 from ..problem.sampling import Point, stand_ins
 from ..problem.spec import D, Iverson, Spec
+from . import dual
+from .dual import Dual
 
 
 class Undefined(Exception):
@@ -53,12 +55,11 @@ _ELEMENTARY = {
 }
 
 
-class ComplexStep(sp.Function):
-    """d body / d var at the value of `entry`: `ComplexStep(body, var, entry, held)`, `held` the pairs (symbol,
-    entry) of the body's other symbols; evaluated by the complex step (body at entry + ih, whose imaginary part
-    is h·body' + O(h³); h = 10^(−2·digits) leaves nothing of the O(h²) error at the working precision, and
-    nothing is subtracted, so no digits cancel). Only for bodies built of analytic functions (see `analytic`);
-    the caller differentiates others symbolically."""
+class Forward(sp.Function):
+    """d body / d var at the value of `entry`: `Forward(body, var, entry, held)`, `held` the pairs (symbol, entry)
+    of the body's other symbols; evaluated in forward mode, with var the dual number entry + 1ε (`dual.py`): no
+    symbolic derivative is built. Only for bodies built of analytic functions (see `analytic`); the caller
+    differentiates others symbolically."""
 
     nargs = 4
 
@@ -67,13 +68,13 @@ class ComplexStep(sp.Function):
         return None
 
 
-#: the node types whose complex extension is analytic near the real axis (no |x|, max, [x > 0], sign)
+#: the node types with a derivative rule in `dual.py` (no |x|, max, [x > 0], sign)
 _ANALYTIC = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Indexed, sp.IndexedBase, sp.Number, sp.Tuple,
              sp.NumberSymbol, sp.KroneckerDelta, *_ELEMENTARY)
 
 
 def analytic(expr: sp.Expr) -> bool:
-    """May `expr` (concrete: no sums, no pending derivatives) be differentiated by the complex step?"""
+    """May `expr` (concrete: no sums, no pending derivatives) be differentiated in forward mode?"""
     return all(isinstance(node, _ANALYTIC) for node in sp.preorder_traversal(expr))
 
 
@@ -204,26 +205,20 @@ class Evaluator:
             if not 0 <= n <= MAX_FACTORIAL:
                 raise Undefined(f"factorial of {n}")
             return math.factorial(n)
-        if isinstance(e, ComplexStep):
-            return self._complex_step(e, bound)
+        if isinstance(e, Forward):
+            return self._forward(e, bound)
         if isinstance(e, sp.Function):
             return self._function(e, bound)
         if isinstance(e, D):
             raise Undefined("a pending derivative has no value here")
         raise Undefined(f"cannot evaluate {type(e).__name__}")
 
-    def _complex_step(self, e, bound):
+    def _forward(self, e, bound):
         body, var, entry, held = e.args
         x = _real(self._eval(entry, bound))
         values = {**bound, **{symbol: self._eval(other, bound) for symbol, other in held}}
-        h = mpmath.mpf(10) ** (-2 * mpmath.mp.dps)
-        value = self._eval(body, {**values, var: mpmath.mpc(x, h)})
-        if _is_exact(value):
-            return 0
-        value = mpmath.mpc(value)
-        if abs(value.imag) > mpmath.sqrt(h) * max(1, abs(value.real)):
-            raise Undefined("a complex value")  # log of a negative number: the imaginary part is its branch's
-        return value.imag / h
+        value = self._eval(body, {**values, var: Dual(x, 1)})
+        return value.b if isinstance(value, Dual) else 0  # not a dual: the body does not depend on var
 
     def _on_jump(self, a, b) -> bool:
         """Are a and b equal, so that a condition between them sits on its jump?"""
@@ -312,6 +307,8 @@ class Evaluator:
         return total
 
     def _power(self, base, exponent):
+        if isinstance(base, Dual) or isinstance(exponent, Dual):
+            return dual.power(base, exponent)
         if _is_exact(base) and _is_exact(exponent) and Fraction(exponent).denominator == 1:
             n = int(exponent)
             if abs(n) <= MAX_EXPONENT:
@@ -333,6 +330,8 @@ class Evaluator:
                 raise Undefined("log of 0")
             if func is sp.exp and _is_exact(arg) and arg == 0:
                 return 1
+            if isinstance(arg, Dual):
+                return dual.apply(func, _ELEMENTARY[func], arg)
             return _ELEMENTARY[func](_mp(arg))
         if self.spec is not None:
             if func in self._defined:

@@ -59,7 +59,7 @@ from .compare import JUMP, Comparison, _value, counterexample, settle
 from .definitions import StudentName, define_names, dimension_names, parameter_names
 from .diagnose import _factor_words, _simple
 from .equation import _names_target
-from .evaluate import ComplexStep, Timeout, Undefined, analytic
+from .evaluate import Forward, Timeout, Undefined, analytic
 from .ladder import Result, check_part
 
 FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED = (
@@ -332,10 +332,10 @@ class _Concrete:
         var = entries.get(v) or entries.setdefault(v, sp.Dummy(str(v), real=True))
         if var not in plain.free_symbols:
             return sp.Integer(0)
-        if analytic(plain):  # evaluated at each point by the complex step: no symbolic derivative to build
+        if analytic(plain):  # evaluated at each point in forward mode: no symbolic derivative to build
             held = sp.Tuple(*(sp.Tuple(symbol, entry) for entry, symbol in entries.items()
                               if symbol is not var and symbol in plain.free_symbols))
-            return ComplexStep(plain, var, v, held)
+            return Forward(plain, var, v, held)
         result = sp.diff(plain, var)
         back = {symbol: entry for entry, symbol in entries.items() if symbol in result.free_symbols}
         return result.xreplace(back)
