@@ -421,7 +421,6 @@ def test_forward_mode_agrees_with_the_symbolic_derivative():
     from derive.checking.compare import _value
     from derive.checking.evaluate import Forward
     from derive.checking.steps import _Concrete, link_points
-
     from derive.spec import Spec
 
     generic = Spec(id="generic", title="φ", source="test", statement="")
