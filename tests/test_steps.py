@@ -497,3 +497,32 @@ def test_a_final_side_only_the_steps_reader_reads_is_judged_entry_by_entry():
     wrong = check_steps(spec, f"$${target} = (t_1 \\quad \\cdots \\quad t_n)$$", part)
     assert wrong.final is not None and wrong.final.verdict == "not_equivalent"
     assert wrong.exit_code == 1
+
+
+SEED_004_HEADER = ("% derive: z^3 = Z3, z^2 = Z2, a^3 = Psi, a^2 = A2, a^1 = X, w^2 = W2, w^1 = W1, b^2 = b2, "
+                   "b^1 = b1, w^{(2)} = W2, w^{(1)} = W1, \\psi = \\Psi\n")
+
+
+def test_seed_004_phi_where_phi_prime_belongs_once_a_header_maps_the_names():
+    """Seed 004 (b, c) writes index-free matrices (z³, a², w²): with a notation header its steps are read with
+    every dimension 1, and line 54's φ(z²), where φ'(z²) belongs, is the one wrong step."""
+    spec = library.load("two-layer-l2")
+    text = only_lines(seed("004"), 42, 67)
+    with pytest.raises(ParseError, match="no chain starts with"):  # w^2 is no name of the problem
+        check_steps(spec, text)
+    report = check_steps(spec, SEED_004_HEADER + text[text.index("\n") + 1:])
+    wrong = [link for link in report.links if link.verdict == DOES_NOT_FOLLOW]
+    assert [link.line for link in wrong] == [54]
+    assert wrong[0].diagnosis[0] == "φ where φ' belongs"
+    assert "every dimension 1" in wrong[0].message
+    held = [link for link in report.links if link.verdict == FOLLOWS_IF]
+    assert len(held) >= 4 and all(link.condition == "every dimension 1" for link in held)
+
+
+def test_size_one_reading_refuses_a_derivative_of_a_name_by_a_name():
+    """At size one the problem's definitions are not substituted, so ∂J/∂a³ has no value there: not read."""
+    spec = library.load("two-layer-l2")
+    text = SEED_004_HEADER + ("$$\\frac{\\partial J}{\\partial a^3} \\cdot \\frac{\\partial a^3}{\\partial z^3}"
+                              " = \\frac{1}{N}(\\psi(z^3) - \\Delta)$$\n")
+    report = check_steps(spec, text, spec.part_by_id("dZ3"))
+    assert [link.verdict for link in report.links] == [UNREAD]

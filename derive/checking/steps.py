@@ -55,12 +55,14 @@ from ..parsing.parser import ellipsis_template
 from ..printing import text as show
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Part, Spec
+from . import sizeone
 from .compare import JUMP, Comparison, _value, counterexample, settle
 from .definitions import StudentName, define_names, dimension_names, parameter_names
 from .diagnose import _factor_words, _simple
 from .equation import _names_target
 from .evaluate import Forward, Timeout, Undefined, analytic
 from .ladder import Result, check_part
+from .sizeone import size_one
 
 FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED = (
     "follows", "follows_if", "does_not_follow", "unread", "undecided")
@@ -701,7 +703,11 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 continue
             before = chain.sides[k - 1]
             link = Link(side.line, before.text, side.text, UNREAD, reason=side.reason, part=chain_part.id)
-            if error is not None:
+            at_one = _size_one_link(spec, chain_part, before, side, names, f"{spec.id}/{n}/{k}/1", timeout) \
+                if error is not None or last is None else None
+            if at_one is not None:
+                link = at_one
+            elif error is not None:
                 link.message = f"this side does not read: {error}"
             elif last is None:
                 link.message = f"the side before does not read: {first_error}"
@@ -754,6 +760,39 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             if result.verdict == "invalid" and final_expr is not None:
                 _as_read(result, spec, final_part, final_expr, timeout, concrete)
     return StepsReport(spec.id, None if part is None else part.id, links, result)
+
+
+def _size_one_link(spec: Spec, part: Part, before: Side, side: Side, names, seed: str, timeout: float) -> Link | None:
+    """The link between two index-free matrix sides, judged with every dimension 1 (`sizeone.py`); None when
+    either side does not read so."""
+    try:
+        left, right = (sizeone.read(rename(s.text, names) if names else s.text, spec) for s in (before, side))
+    except ParseError:
+        return None
+    one = size_one(spec)
+    judged = judge(one.judging, part, left, right, seed=seed, timeout=timeout)
+    if judged.verdict == FOLLOWS:
+        judged.verdict, judged.condition = FOLLOWS_IF, sizeone.CONDITION
+        judged.message = "holds with every dimension 1 (each matrix a number); order and transposes are not seen"
+    elif judged.verdict == DOES_NOT_FOLLOW:
+        judged.message = "with every dimension 1 (each matrix a number): " + judged.message
+        judged.diagnosis[:0] = _derivative_for_function(one.judging, part, left, right, seed, timeout)
+    judged.line, judged.left_latex, judged.right_latex = side.line, before.text, side.text
+    judged.reason, judged.part = side.reason, part.id
+    return judged
+
+
+def _derivative_for_function(spec: Spec, part: Part, left, right, seed: str, timeout: float) -> list[str]:
+    """["φ where φ' belongs"] when the right side with φ' for φ (or φ for φ') follows."""
+    found = []
+    for func, info in spec.functions.items():
+        if info.derivative is None:
+            continue
+        for wrote, meant in ((func, info.derivative), (info.derivative, func)):
+            if right.has(wrote) and judge(spec, part, left, right.replace(wrote, meant), seed=seed + "/f",
+                                          timeout=timeout).verdict == FOLLOWS:
+                found.append(f"{_name(spec, wrote)} where {_name(spec, meant)} belongs")
+    return found
 
 
 _OFF_DIAGONAL = re.compile(r"off[- ]?diagonal|\\neq?(?![A-Za-z])|≠|!=", re.I)

@@ -134,6 +134,8 @@ def _depth(text: str, k: int) -> int:
 def clean(side: str) -> str:
     """A side without what is not mathematics of the problem (see the module's docstring)."""
     text = side
+    for name in ("underbrace", "overbrace"):  # first: `\underbrace{X}_{\text{from (a)}}` is no prose tail
+        text = _remove_command(text, name, keep=True, subscript=True)
     prose = _PROSE_TAIL.search(text)
     if prose:  # `= -t_i/z_i \text{ with } \ln(x)' = 1/x`: what follows the words is a remark
         text = text[:prose.start()]
@@ -141,8 +143,6 @@ def clean(side: str) -> str:
     text = re.sub(r"\\(?:text|textrm|mathrm)\s*\{\s*([A-Za-z]{2,20})\s*\}(?=\s*[_(^])", r"\\operatorname{\1}", text)
     for name in ("text", "textrm", "textit", "mbox", "hbox", "intertext", "tag", "label", "tag*"):
         text = _remove_command(text, re.escape(name), keep=False)
-    for name in ("underbrace", "overbrace"):
-        text = _remove_command(text, name, keep=True, subscript=True)
     for name in ("cancel", "bcancel", "xcancel", "boxed", "color{[^}]*}"):
         text = _remove_command(text, name, keep=True)
     text = _NUMBERING.sub(" ", text)
@@ -214,22 +214,24 @@ class _Builder:
             self.chains.append(self.current)
         self.current = None
 
-    def row(self, row: str, offset: int, before: str = "", context: str = "") -> None:
+    def row(self, row: str, offset: int, before: str = "", context: str = "", inner: bool = False) -> None:
+        """One row of math; `inner`: not the first row of its block (a row without `=` goes on the side before)."""
         self.context = context
-        self._rows(row, offset, before)
+        self._rows(row, offset, before, inner)
 
-    def _rows(self, row: str, offset: int, before: str = "") -> None:
+    def _rows(self, row: str, offset: int, before: str = "", inner: bool = False) -> None:
         """One row of math at `offset` of the file: its sides join the current chain or start one."""
         for piece_start, piece in _pieces(row, _ARROW):
             if piece_start:  # after a ⇒: a new chain
                 self.end()
-            self._row(piece, offset + piece_start, before)
+            self._row(piece, offset + piece_start, before, inner and not piece_start)
 
-    def _row(self, row: str, offset: int, before: str) -> None:
+    def _row(self, row: str, offset: int, before: str, inner: bool = False) -> None:
         cuts = _splits(row)
         if not cuts:
             text = clean(row)
-            if text and self.current is not None and self.current.sides and re.match(r"[+\-−]|\\cdot|\\times", text):
+            if text and self.current is not None and self.current.sides and \
+                    (inner or re.match(r"[+\-−]|\\cdot|\\times", text)):
                 last = self.current.sides[-1]  # a side that goes on on the next row: `&= a + b \\ &\quad + c`
                 last.text, last.raw = f"{last.text} {text}", f"{last.raw} {row.strip()}"
             elif text:
@@ -310,7 +312,7 @@ def read_chains(text: str) -> list[Chain]:
         body = _BEGIN_END.sub(lambda b: " " * len(b.group(0)), body)
         for row_start, row in _pieces(body, _ROW):
             builder.row(row, start + row_start, before=between.strip()[-300:],
-                        context=text[max(0, m.start() - 400):m.start()])
+                        context=text[max(0, m.start() - 400):m.start()], inner=row_start > 0)
         if inline:
             builder.end()
     builder.end()

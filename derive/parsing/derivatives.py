@@ -94,14 +94,21 @@ class _SideParser(_Parser):
 
     def derivative_operand(self, t: Token, operand: Any, example: str = "∂/∂x f") -> Any:
         """`∂/∂v (A) B` is (∂A/∂v) B, as our printers write it: a bracket right after the operator is what
-        it differentiates (with its power, `(A)^2`); without a bracket, the rest of the product."""
-        if operand is None and self.at("(") and self.tok.raw in ("(", "["):
+        it differentiates (with its power, `(A)^2`), and so is a function applied to its argument (`∂/∂z φ(z) B`
+        is φ'(z) B); otherwise, the rest of the product."""
+        if operand is None and ((self.at("(") and self.tok.raw in ("(", "[")) or self.applies_a_function()):
             self.enter()
             try:
                 operand = self.concrete(self.power())
             finally:
                 self.depth -= 1
         return super().derivative_operand(t, operand, example)
+
+    def applies_a_function(self) -> bool:
+        """Is the next thing a function applied to a bracketed argument (`φ(z)`, `\\tanh(x)`)?"""
+        t = self.tok
+        return t.kind == "word" and self.at("(", self.peek()) and \
+            any(e.kind in ("func", "bfunc", "dfunc") for e in self.vocab.lookup(t.text))
 
     def differentiate(self, t: Token, operand: Any, variable: Any, order: int) -> Any:
         if order != 1:
