@@ -526,3 +526,11 @@ def test_size_one_reading_refuses_a_derivative_of_a_name_by_a_name():
                               " = \\frac{1}{N}(\\psi(z^3) - \\Delta)$$\n")
     report = check_steps(spec, text, spec.part_by_id("dZ3"))
     assert [link.verdict for link in report.links] == [UNREAD]
+
+
+def test_plain_text_a_first_side_alone_on_its_line():
+    """`d/dx tanh(x)` on a line of its own, then lines starting with `=`: one chain of three sides."""
+    chains = read_chains("d/dx tanh(x)\n= (1 - tanh(x)^2)\n= 1 - tanh(x)^2\n\nprose\n")
+    assert [[(s.text, s.line) for s in c.sides] for c in chains] == [
+        [("d/dx tanh(x)", 1), ("(1 - tanh(x)^2)", 2), ("1 - tanh(x)^2", 3)]]
+    assert read_chains("just a line\nanother line\n") == []

@@ -260,6 +260,15 @@ class _Builder:
             self.add(Side(text, _line_of(self.text, offset + a + lead), None if defines else reason, piece.strip(),
                           defines))
 
+    def first(self, line: str, offset: int) -> None:
+        """A line that is a chain's first side on its own (the next line starts with `=`)."""
+        self.end()
+        text = clean(line)
+        if text:
+            self.current = Chain(context=self.context)
+            lead = len(line) - len(line.lstrip())
+            self.add(Side(text, _line_of(self.text, offset + lead), None, line.strip()))
+
     def add(self, side: Side) -> None:
         self.count += 1
         if self.count > MAX_SIDES:
@@ -288,10 +297,13 @@ def read_chains(text: str) -> list[Chain]:
     builder = _Builder(text)
     if not _is_math_file(text):
         offset = 0
-        for line in text.splitlines(keepends=True):
+        lines = text.splitlines(keepends=True)
+        for k, line in enumerate(lines):
             if line.strip():
                 if _splits(line):
                     builder.row(line, offset)
+                elif next((rest.lstrip().startswith("=") for rest in lines[k + 1:] if rest.strip()), False):
+                    builder.first(line, offset)  # `d/dx tanh(x)` alone, then `= ...` lines
                 else:
                     builder.end()
             offset += len(line)
