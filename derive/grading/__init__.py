@@ -3,7 +3,9 @@
 `plan` (every row, the points and the options checked before any work; all
 faults in one message), `points` (points per part: --points, course.toml, 1),
 `formats` (submission and result files: JSONL, CSV, Gradescope's
-results.json; the summary and per-student totals), `batch` (the run: checks
+results.json; the summary and per-student totals), `derivations` (rows that
+are whole derivations: their files, their check, their partial credit),
+`batch` (the run: checks
 in worker processes, appended as they complete, resumable), `isolate`
 (worker processes with CPU-time, memory and wall-clock limits).
 """

@@ -3,7 +3,9 @@
 Every check runs in a worker process with hard limits (`isolate`); a check
 that dies becomes a result that says why and the batch goes on. The rows were
 checked before (`plan`); with --skip-bad-rows the rows at fault are written
-as `invalid` first. The files are read and written by `formats`.
+as `invalid` first. The files are read and written by `formats`. Derivations
+(`derivations`) run after the answers, in the same kind of workers, with the
+steps checker's wall time.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from ..checking import INVALID, UNDECIDED, Result, check, warm
 from ..errors import DeriveError
 from ..limits import MAX_ANSWER
+from .derivations import STEPS, grade_steps_row, steps_row, steps_wall
 from .formats import RESULT_FIELDS, Summary, Writer, gradescope, repair, target_of, write_totals
 from .isolate import Failure, run
 from .plan import Plan
@@ -92,7 +95,7 @@ def grade_batch(plan: Plan, jobs: int, timeout: float, memory: int) -> tuple[int
     for key, result in done.items():  # the summary covers the whole file: what it held, with today's points
         row = known[key]
         summary.add(plan.scored(row, {"problem": row.get("problem"), "part": row.get("part"),
-                                      "verdict": result.get("verdict")}))
+                                      **{k: result.get(k) for k in ("verdict", "steps", "steps_summary")}}))
     warm({row["target"] for row in todo})
     collected: list[dict] = []
     if fmt == "gradescope":
@@ -105,7 +108,7 @@ def grade_batch(plan: Plan, jobs: int, timeout: float, memory: int) -> tuple[int
         append = plan.resume and Path(output).exists() and Path(output).stat().st_size > 0
         stream = open(output, "a" if append else "w", encoding="utf-8", newline="")
     writer = None if stream is None else Writer(stream, fmt, header=stream is sys.stdout or stream.tell() == 0,
-                                                columns=plan.columns if plan.resume else None)
+                                                columns=(plan.columns if plan.resume else None) or plan.result_columns)
 
     def keep(out: dict) -> None:
         if writer is not None:
@@ -120,12 +123,17 @@ def grade_batch(plan: Plan, jobs: int, timeout: float, memory: int) -> tuple[int
     try:
         for row in bad:
             keep(plan.invalid(row))
-        for key, result in run(grade_row, ((k, (row, timeout)) for k, row in by_key.items()), jobs=jobs,
-                               timeout=timeout, memory_mb=memory):
-            out = failed_row(by_key[key], result.reason) if isinstance(result, Failure) else result
-            keep(plan.scored(by_key[key], out))
-            graded += 1
-            progress.step()
+        for function, wall, derivation in ((grade_row, timeout, False), (grade_steps_row, steps_wall(timeout), True)):
+            tasks = [(k, (row, timeout)) for k, row in by_key.items() if (row.get("kind") == STEPS) == derivation]
+            if not tasks:
+                continue
+            for key, result in run(function, tasks, jobs=jobs, timeout=wall, memory_mb=memory):
+                if isinstance(result, Failure):
+                    out = failed_row(by_key[key], result.reason)
+                    result = steps_row(by_key[key], out) if derivation else out
+                keep(plan.scored(by_key[key], result))
+                graded += 1
+                progress.step()
     except KeyboardInterrupt:
         raise Interrupted(summary, graded) from None
     finally:

@@ -1,7 +1,8 @@
 """The files of a grading run: submissions in (JSONL or CSV), results out (JSONL, CSV, Gradescope), points,
 the summary and the per-student totals.
 
-Input rows are `{id, problem, part, answer}` and an optional `student`; a row
+Input rows are `{id, problem, part, answer}` and an optional `student`, `kind`
+(`answer` or `steps`: a derivation) and `file` (a derivation's file); a row
 that cannot be read is yielded with its line number and the reason (with its
 fix), so `plan` can report it before any work. Output rows are written and
 flushed one at a time, so an interrupted run leaves a valid file that
@@ -20,9 +21,11 @@ from ..errors import DeriveError
 from .points import number
 
 FIELDS = ("id", "problem", "part", "answer")
-OPTIONAL = ("student",)
+OPTIONAL = ("student", "kind", "file")
 RESULT_FIELDS = ("id", "problem", "part", "verdict", "message", "student_latex", "reference_latex",
                  "assumptions_used", "counterexample", "diagnosis", "student", "score", "max_score")
+#: the CSV columns a run with derivations adds (see derive.grading.derivations)
+STEPS_COLUMNS = ("kind", "first_wrong_line", "first_wrong", "steps_summary", "score_note")
 #: an output name's extension and the format it says
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "gradescope"}
 
@@ -59,9 +62,9 @@ def read_rows(path: Path) -> Iterator[dict]:
         if unknown:
             yield {"line": line, "id": row.get("id"),
                    "error": f"unknown field {unknown[0]!r}; the fields are id, problem, part, answer and "
-                            "(optional) student"}
+                            "(optional) student, kind, file"}
             continue
-        if "answer" not in row:
+        if "answer" not in row and row.get("file") in (None, ""):
             yield {"line": line, "id": row.get("id"),
                    "error": "no 'answer' field; add it (an empty string for a blank answer)"}
             continue
@@ -76,7 +79,7 @@ def kind(value) -> str:
 def _csv_rows(path: Path, content: str) -> Iterator[dict]:
     reader = csv.DictReader(io.StringIO(content, newline=""), restkey="\0extra")  # a missing field: None
     header = reader.fieldnames or []
-    missing = [f for f in ("id", "problem", "answer") if f not in header]
+    missing = [f for f in ("id", "problem", "answer") if f not in header and not (f == "answer" and "file" in header)]
     if missing:
         raise DeriveError(f"{path}: the CSV header needs the columns id, problem, part, answer "
                           f"(missing: {', '.join(missing)}; found: {', '.join(header) or 'nothing'}); "
@@ -89,8 +92,13 @@ def _csv_rows(path: Path, content: str) -> Iterator[dict]:
                        "error": f"{count} fields where the header has {len(header)}; quote an answer that holds "
                                 'a comma ("a, b")'}
                 continue
+            if "answer" not in header and not row.get("file"):
+                yield {"line": reader.line_num, "id": row.get("id") or None,
+                       "error": "no file; name the derivation's file (the CSV has no answer column)"}
+                continue
             yield {"id": row["id"] or None, "problem": row["problem"] or None, "part": row.get("part") or None,
-                   "answer": row["answer"], "student": row.get("student") or None, "line": reader.line_num}
+                   "answer": row.get("answer"), "student": row.get("student") or None,
+                   "kind": row.get("kind") or None, "file": row.get("file") or None, "line": reader.line_num}
     except csv.Error as exc:
         raise DeriveError(f"{path}: line {reader.line_num}: {exc}") from exc
 
@@ -207,8 +215,9 @@ class Writer:
 
     def write(self, row: dict) -> None:
         if self._csv is not None:
+            cells = {**row, **steps_cells(row)} if row.get("kind") == "steps" else row
             self._csv.writerow({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
-                                for k, v in row.items()})
+                                for k, v in cells.items()})
         else:
             self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
         self.stream.flush()  # in the OS's hands: a killed process loses nothing written so far
@@ -225,10 +234,53 @@ def gradescope(results: list[dict], points: dict | None = None) -> dict:
         if worth is None:
             worth = points.get(target, points.get(str(row.get("problem")), points.get("*", 1)))
         worth = float(worth)
-        score = worth if row["verdict"] == "equivalent" else 0.0
-        tests.append({"name": f"{row.get('id')}: {target}", "score": score, "max_score": worth,
-                      "output": row["message"] + ("\n" + "\n".join(row["diagnosis"]) if row.get("diagnosis") else "")})
+        if row.get("score") is not None:  # a derivation's partial credit
+            score = float(row["score"])
+        else:
+            score = worth if row["verdict"] == "equivalent" else 0.0
+        output = row["message"] + ("\n" + "\n".join(row["diagnosis"]) if row.get("diagnosis") else "")
+        if row.get("kind") == "steps":
+            output += "".join("\n" + line for line in steps_feedback(row))
+        tests.append({"name": f"{row.get('id')}: {target}", "score": score, "max_score": worth, "output": output})
     return {"score": sum(t["score"] for t in tests), "tests": tests}
+
+
+def first_wrong_text(row: dict) -> str:
+    """A derivation's first wrong link in one line: where, what, why; '' when none is wrong."""
+    first = (row.get("steps") or {}).get("first_wrong")
+    if not first:
+        return ""
+    why = "; ".join(first.get("diagnosis") or []) or first.get("message") or "does not follow"
+    return f"line {first['line']}: {first['left_latex']} = {first['right_latex']}: {why}"
+
+
+def steps_cells(row: dict) -> dict:
+    """A derivation's CSV cells: the first wrong step as text and the links' counts (the links are in JSONL)."""
+    steps = row.get("steps") or {}
+    return {"first_wrong": first_wrong_text(row), "steps_summary": steps.get("summary")}
+
+
+def steps_feedback(row: dict) -> list[str]:
+    """The lines Gradescope shows under a derivation's verdict: its links, the first wrong one, the credit."""
+    steps = row.get("steps") or {}
+    summary = steps.get("summary")
+    out = []
+    if summary:
+        links = f"{summary['links']} link{'s' if summary['links'] != 1 else ''}"
+        out.append(f"steps: {links}: {summary['follows']} follow, {summary['follows_if']} follow in a case, "
+                   f"{summary['does_not_follow']} do not follow, {summary['unread']} not read, "
+                   f"{summary['undecided']} undecided")
+    first = steps.get("first_wrong")
+    if first:
+        out.append(f"first wrong step, {first_wrong_text(row)}")
+        sample = first.get("counterexample")
+        if sample:
+            point = ", ".join(f"{k}={v}" for k, v in sample["point"].items())
+            out.append(f"  at {point} the left side is {sample['left_value']}, the right side "
+                       f"{sample['right_value']}")
+    if row.get("score_note"):
+        out.append(f"score: {row['score_note']}")
+    return out
 
 
 def read_points(path: Path | None) -> dict:

@@ -8,7 +8,9 @@ format, an output that `--resume` would mix with another input's. `prepare`
 finds all of them before a check runs and raises one DeriveError that names
 each line and its fix. With `skip_bad_rows` the rows at fault are kept apart
 (`Plan.bad`): they are written as `invalid` with the reason, and the rest are
-graded.
+graded. A derivation (`kind: steps`, or a `file`) is read here: its file
+must lie in the submissions file's folder, be UTF-8 and within the reader's
+limits (`derivations`).
 """
 from __future__ import annotations
 
@@ -18,7 +20,17 @@ from pathlib import Path
 
 from ..errors import DeriveError
 from ..problem import course
-from .formats import choose_format, csv_header, duplicate_ids, graded_rows, kind, read_rows
+from . import derivations
+from .formats import (
+    RESULT_FIELDS,
+    STEPS_COLUMNS,
+    choose_format,
+    csv_header,
+    duplicate_ids,
+    graded_rows,
+    kind,
+    read_rows,
+)
 from .points import Points, Targets, number, read_file
 
 #: row faults said in full; past this many kinds, a count
@@ -32,7 +44,7 @@ class Plan:
     source: Path
     output: str
     fmt: str
-    rows: list[dict]  # to grade: id, problem, part (the part id), answer, student, line
+    rows: list[dict]  # to grade: id, problem, part (the part id), answer, student, kind, line
     bad: list[dict]  # at fault (only with skip_bad_rows): id (or "line N"), problem, part, student, line, reason
     points: Points
     targets: dict[str, float]  # every part the rows answer, in course order -> its points
@@ -45,10 +57,32 @@ class Plan:
     def scored(self, row: dict, result: dict) -> dict:
         """A result with the row's student and its points (score, max_score; None where the part is unknown)."""
         worth = self.targets.get(row["target"]) if row.get("target") else None
+        if row.get("kind") == derivations.STEPS:
+            return self._steps_scored(row, result, worth)
         score = None if worth is None else (worth if result.get("verdict") == "equivalent" else 0.0)
         return {**result, "student": row.get("student"),
                 "score": None if score is None else number(score),
                 "max_score": None if worth is None else number(worth)}
+
+    def _steps_scored(self, row: dict, result: dict, worth: float | None) -> dict:
+        """A derivation's result with its partial credit (`derivations.score`) and the rule applied."""
+        result = {**result, "kind": derivations.STEPS}
+        result.setdefault("steps", None)
+        result.setdefault("first_wrong_line", None)
+        if worth is None:
+            return {**result, "student": row.get("student"), "score": None, "max_score": None, "score_note": None}
+        problem, part = row["target"].split("/", 1)
+        score, note = derivations.score(worth, result.get("verdict"), derivations.summary_of(result),
+                                        self.points.rule("step_penalty", problem, part),
+                                        self.points.rule("steps_credit", problem, part))
+        return {**result, "student": row.get("student"), "score": number(score), "max_score": number(worth),
+                "score_note": note}
+
+    @property
+    def result_columns(self) -> list[str]:
+        """The CSV columns: an answer's result, and what a derivation adds when the run has one."""
+        steps = any(row.get("kind") == derivations.STEPS for row in self.rows + self.bad)
+        return [*RESULT_FIELDS, *(STEPS_COLUMNS if steps else ())]
 
     def invalid(self, row: dict) -> dict:
         """The result of a row at fault: invalid, with the line and the reason."""
@@ -84,7 +118,7 @@ def prepare(source: Path, output: str = "-", fmt: str | None = None, points_file
         errors.append(str(exc))
         rows = []
     errors += [f"{source}: {why}" for why in duplicate_ids(rows)]
-    good, bad = _check_rows(rows, targets)
+    good, bad = _check_rows(rows, targets, source.parent)
     if totals is not None and not any(row.get("student") for row in good + bad):
         errors.append(f"--totals adds up each student's points: give the rows of {source} a student "
                       "column (CSV) or key (JSONL)")
@@ -115,18 +149,19 @@ def _option_faults(output: str, fmt: str, resume: bool, totals: Path | None) -> 
     return faults
 
 
-def _check_rows(rows: list[dict], targets: Targets) -> tuple[list[dict], list[dict]]:
+def _check_rows(rows: list[dict], targets: Targets, folder: Path) -> tuple[list[dict], list[dict]]:
     """The rows that can be graded, and the rows at fault (each with its reason and an id: its own or
-    "line N")."""
+    "line N"). `folder`: where a derivation's file is."""
     good, bad = [], []
     for row in rows:
-        reason = row.get("error") or _fields(row) or _target(row, targets)
+        reason = row.get("error") or _fields(row) or _target(row, targets) or _derivation(row, folder)
         if reason:
             key = row.get("id")
             usable = key not in (None, "") and isinstance(key, (str, int, float)) and not isinstance(key, bool)
             bad.append({"id": key if usable else f"line {row['line']}", "problem": row.get("problem"),
                         "part": row.get("part"), "student": _student(row.get("student")), "line": row["line"],
-                        "reason": reason, "target": row.get("target")})
+                        "reason": reason, "target": row.get("target"),
+                        **({"kind": derivations.STEPS} if row.get("kind") == derivations.STEPS else {})})
         else:
             good.append(row)
     if any(row.get("student") is not None for row in good + bad):
@@ -167,6 +202,10 @@ def _fields(row: dict) -> str | None:
     if "/" in problem and not part:  # "problem/part" in the problem field
         row["problem"], _, row["part"] = problem.partition("/")
     row["part"] = row.get("part") or None
+    row["steps_part"] = row["part"]  # a derivation of a problem named alone: its chains are matched to parts
+    why = _kind(row)
+    if why:
+        return why
     answer = row.get("answer")
     if isinstance(answer, (int, float)) and not isinstance(answer, bool):
         row["answer"] = answer = str(answer)
@@ -177,6 +216,42 @@ def _fields(row: dict) -> str | None:
         return f"the student must be text or a number, not {kind(student)}"
     row["student"] = _student(student)
     return None
+
+
+def _kind(row: dict) -> str | None:
+    """Why a row's kind and file are not an answer's or a derivation's; None when they are. A row with a file
+    is a derivation (its answer is the file's text, read by `_derivation`)."""
+    value, file = row.get("kind"), row.get("file")
+    if value in (None, ""):
+        value = None
+    elif not isinstance(value, str) or value not in derivations.KINDS:
+        return (f"unknown kind {value if isinstance(value, str) else kind(value)!r}; a row's kind is answer (the "
+                "default) or steps (the answer, or the file, is a whole derivation)")
+    if file in (None, ""):
+        row["file"], row["kind"] = None, value or "answer"
+        return None
+    if not isinstance(file, str):
+        return f"the file must be text (a path relative to the submissions file's folder), not {kind(file)}"
+    if value == "answer":
+        return "a row with a file is a derivation: write kind steps, or leave the kind empty"
+    if row.get("answer") not in (None, ""):
+        return "an answer and a file: give one (the answer's text, or the file of a derivation)"
+    row["kind"], row["answer"] = derivations.STEPS, ""  # the file's text, once the row is known to be right
+    return None
+
+
+def _derivation(row: dict, folder: Path) -> str | None:
+    """A derivation row's text, read from its file; why it cannot be taken (None when it can, or for an answer)."""
+    if row.get("kind") != derivations.STEPS:
+        return None
+    if row.get("file"):
+        try:
+            row["answer"] = derivations.read_submission(folder, row["file"])
+        except DeriveError as exc:
+            return str(exc)
+    if not row["answer"].strip():
+        return "a blank derivation; give the derivation's text (or its file)"
+    return derivations.too_long(row["answer"])
 
 
 def _student(student) -> str | None:

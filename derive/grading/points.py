@@ -6,6 +6,14 @@ Points come from a `--points` file when one is given (it alone decides: its
 problem's id for all of its parts, split evenly over the parts not named
 themselves. A key that names no problem or part is an error that names the
 closest id, never ignored.
+
+A `--points` file may also set the partial credit of derivations (rows of
+kind `steps`, `derive.grading.derivations`): `"step_penalty"` (the fraction of
+a part's points taken off for each wrong step, 0.25 by default) and
+`"steps_credit"` (the most a derivation whose final answer is not right earns,
+as a fraction of the points times the fraction of its links that follow; 0 by
+default), each a number from 0 to 1, or an object of them by `problem/part`,
+problem and `"*"`.
 """
 from __future__ import annotations
 
@@ -18,6 +26,8 @@ from ..errors import DeriveError, SpecError, UnknownProblem
 from ..problem import course, library
 
 FILE_SHAPE = '{"problem/part": points, "problem": points, "*": default}'
+#: the partial credit of a derivation: each setting's default (see derive.grading.derivations)
+STEPS_RULES = {"step_penalty": 0.25, "steps_credit": 0.0}
 
 
 def suggest(name: str, known: Sequence[str], shown: Callable[[str], str] = str) -> str:
@@ -86,8 +96,10 @@ class Targets:
 class Points:
     """The points of each part: named itself, else its problem's split evenly, else the default."""
 
-    def __init__(self, table: dict[str, float] | None = None, source: str = "1 a part", default: float = 1.0):
+    def __init__(self, table: dict[str, float] | None = None, source: str = "1 a part", default: float = 1.0,
+                 rules: dict[str, dict[str, float]] | None = None):
         self.table, self.source, self.default = dict(table or {}), source, float(default)
+        self.rules = {name: dict((rules or {}).get(name, {})) for name in STEPS_RULES}  # setting -> key -> value
         self._course = course.Course(points=self.table)
         self._cache: dict[tuple[str, str], float] = {}
 
@@ -96,6 +108,15 @@ class Points:
             got = self._course.part_points(problem, part, library.current().part_ids(problem))
             self._cache[problem, part] = self.default if got is None else got
         return self._cache[problem, part]
+
+    def rule(self, name: str, problem: str, part: str) -> float:
+        """A derivation's partial-credit setting (`STEPS_RULES`) for a part: its own, its problem's, the
+        file's, else the default."""
+        given = self.rules[name]
+        for key in (f"{problem}/{part}", problem, "*"):
+            if key in given:
+                return given[key]
+        return STEPS_RULES[name]
 
     @classmethod
     def from_course(cls) -> Points:
@@ -120,15 +141,37 @@ def read_file(path: Path, targets: Targets | None = None) -> tuple[Points, list[
         return Points(), [f"{path}: expected a JSON object {FILE_SHAPE}"]
     targets = targets or Targets()
     errors = []
+    rules: dict[str, dict[str, float]] = {}
     for key, value in data.items():
         line = _line_of(text, key)
         where = f"{path} line {line}" if line else str(path)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        if key in STEPS_RULES:
+            rules[key], faults = _rule(key, value, targets)
+            errors += [f"{where}: {fault}" for fault in faults]
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
             errors.append(f"{where}: {key!r} is worth {json.dumps(value)}; points are non-negative numbers")
         elif key != "*" and (why := targets.key(key)):
             errors.append(f"{where}: {why}")
-    table = {k: float(v) for k, v in data.items() if k != "*" and isinstance(v, (int, float))}
-    return Points(table, source=str(path), default=data.get("*", 1) if not errors else 1), errors
+    table = {k: float(v) for k, v in data.items()
+             if k != "*" and k not in STEPS_RULES and isinstance(v, (int, float))}
+    return Points(table, source=str(path), default=data.get("*", 1) if not errors else 1, rules=rules), errors
+
+
+def _fraction(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value <= 1
+
+
+def _rule(name: str, value, targets: Targets) -> tuple[dict[str, float], list[str]]:
+    """A partial-credit setting: a fraction for every part, or {"problem/part" or "problem" or "*": fraction}."""
+    if _fraction(value):
+        return {"*": float(value)}, []
+    if not isinstance(value, dict):
+        return {}, [f"{name!r} is {json.dumps(value)}; write a fraction from 0 to 1, or "
+                    f'{{"problem/part": fraction, "problem": fraction, "*": default}}']
+    faults = [f"{name!r}: {key!r} is {json.dumps(v)}; write a fraction from 0 to 1"
+              for key, v in value.items() if not _fraction(v)]
+    faults += [f"{name!r}: {why}" for key in value if key != "*" and (why := targets.key(key))]
+    return {k: float(v) for k, v in value.items() if _fraction(v)}, faults
 
 
 def read_points(path: Path | None) -> dict:
