@@ -217,6 +217,11 @@ def test_after_a_wrong_step_the_next_side_is_judged_from_the_last_right_one():
     assert "last right side (line 1)" in report.links[1].message
     assert report.links[2].left_latex == "1 - tanh(x)^2"  # a wrong step is judged from the side before it
     assert report.final is not None and report.final.verdict == "not_equivalent"
+    carried = "d/dx tanh(x) = 1 + tanh(x)^2\n= (1 + tanh(x)^2) * 1\n= 1 - tanh(x)^2\n"
+    report = check_steps(spec, carried, part)  # a side that follows from a wrong one is still wrong
+    assert [link.verdict for link in report.links] == [DOES_NOT_FOLLOW, FOLLOWS, FOLLOWS]
+    assert "last right side (line 1)" in report.links[2].message
+    assert report.final is not None and report.final.verdict == "equivalent"
 
 
 #: each section, and the links it must judge (a floor: what the reader reads today; raise it as it reads more)
@@ -534,3 +539,29 @@ def test_plain_text_a_first_side_alone_on_its_line():
     assert [[(s.text, s.line) for s in c.sides] for c in chains] == [
         [("d/dx tanh(x)", 1), ("(1 - tanh(x)^2)", 2), ("1 - tanh(x)^2", 3)]]
     assert read_chains("just a line\nanother line\n") == []
+
+
+def test_a_case_on_the_class_label():
+    """Seed 004 (a) derives ∂J/∂Z_nk "if y_i ≠ j" and "if y_i = j": a link that holds only where the one-hot
+    Δ_nk is 0 (or 1) follows there, and a chain in the other case than its prose states does not follow."""
+    spec = library.load("softmax-cross-entropy")
+    part = spec.part_by_id("batch-mean")
+    off = "if $y_n \\neq k$:\n\n$$\\frac{\\partial J}{\\partial Z_{nk}} = \\frac{1}{N} \\Psi_{nk}$$\n"
+    report = check_steps(spec, off, part)
+    assert [(link.verdict, link.condition) for link in report.links] == [(FOLLOWS_IF, "y_n ≠ k")]
+    assert report.final is not None and report.final.verdict == "equivalent"  # in the case it derives
+    on = off.replace("\\frac{1}{N} \\Psi_{nk}", "\\frac{1}{N} (\\Psi_{nk} - 1)").replace("\\neq", "=")
+    assert [(link.verdict, link.condition) for link in check_steps(spec, on, part).links] == [
+        (FOLLOWS_IF, "y_n = k")]
+    other = off.replace("\\neq", "=")  # the ≠ case's result under a prose that says y_n = k
+    assert [link.verdict for link in check_steps(spec, other, part).links] == [DOES_NOT_FOLLOW]
+    wrong = off.replace("\\frac{1}{N} \\Psi_{nk}", "\\frac{1}{N} (\\Psi_{nk} + 1)")
+    assert [link.verdict for link in check_steps(spec, wrong, part).links] == [DOES_NOT_FOLLOW]
+
+
+def test_remarks_cases_and_prose_inside_a_block():
+    assert [[s.text for s in c.sides] for c in read_chains(r"$$a = b \text{ with } c = d$$")] == [["a", "b"]]
+    cases = read_chains("$$\\text{where } \\Delta = \\begin{cases} 1 & \\text{when } y_i = j \\\\ "
+                        "0 & \\text{otherwise} \\end{cases}$$")
+    assert len(cases) == 1 and len(cases[0].sides) == 2 and cases[0].before == "where"
+    assert cases[0].sides[1].text.startswith("\\begin{cases}") and cases[0].sides[1].text.endswith("\\end{cases}")

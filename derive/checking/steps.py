@@ -478,6 +478,9 @@ def judge(spec: Spec, part: Part, left: sp.Expr, right: sp.Expr, seed: str,
         outcome, values = _compare(spec, concrete, left, right, envs)
         if outcome.equal:
             link.verdict, link.message = FOLLOWS, "equal at every point"
+        elif outcome.equal is False and (case := _label_case(spec, concrete, left, right, free, seed, deadline)):
+            link.verdict, link.condition = FOLLOWS_IF, case
+            link.message = f"holds only where {case}"
         elif outcome.equal is False:
             _wrong(link, spec, outcome, left, right, values)
             link.diagnosis[:0] = _known_mistakes(spec, part, right, envs, concrete)
@@ -488,6 +491,30 @@ def judge(spec: Spec, part: Part, left: sp.Expr, right: sp.Expr, seed: str,
     except (ValueError, TypeError, ArithmeticError, RecursionError, Undefined) as exc:  # a bug of ours: no verdict
         link.verdict, link.message = UNDECIDED, f"cannot evaluate this link ({type(exc).__name__})"
     return link
+
+
+def _label_case(spec: Spec, concrete: _Concrete, left, right, free: list, seed: str,
+                deadline: float | None) -> str | None:
+    """Where a one-hot Δ_nk = [k = y_n] encodes class labels y: "y_n = k" when the link holds exactly at the
+    points where Δ_nk = 1 (the true class), "y_n ≠ k" when exactly where it is 0; None otherwise."""
+    for base, label in spec.labels.items():
+        slots = []
+        for dim in spec.shapes[base]:
+            fits = [i for i in free if spec.index_range[i] == dim]
+            if len(fits) != 1:
+                break
+            slots.append(fits[0])
+        else:
+            envs = [e for k in range(3) for e in link_points(spec, free, f"{seed}/label/{k}", deadline)]
+            hot = [e for e in envs if e.values.get((base, tuple(e.indices[i] for i in slots))) == 1]
+            cold = [e for e in envs if e not in hot]
+            on, off = (_compare(spec, concrete, left, right, group)[0] for group in (hot, cold))
+            where = f"{label}_{''.join(_name(spec, i) for i in slots[:-1])}"
+            if on.equal and off.equal is False:
+                return f"{where} = {_name(spec, slots[-1])}"
+            if off.equal and on.equal is False:
+                return f"{where} ≠ {_name(spec, slots[-1])}"
+    return None
 
 
 def _wrong(link: Link, spec: Spec, outcome: Comparison, left, right, values: list) -> None:
@@ -719,6 +746,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             else:
                 judged = judge(spec, chain_part, last[1], expr, seed=f"{spec.id}/{n}/{k}", timeout=timeout,
                                concrete=concrete)
+                from_good = last is good  # a side that follows from a wrong one carries its error: not right
                 if judged.verdict in (DOES_NOT_FOLLOW, FOLLOWS_IF) and good is not None and good is not last:
                     # after a wrong (or only conditionally right) step: a side that follows from the last right
                     # one was reached all the same (the wrong line was a slip), so only the wrong link is marked
@@ -726,7 +754,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                                   concrete=concrete)
                     if again.verdict == FOLLOWS or (again.verdict == FOLLOWS_IF and judged.verdict == DOES_NOT_FOLLOW):
                         again.message += f"; judged from the last right side (line {good[0].line})"
-                        judged, last = again, good
+                        judged, last, from_good = again, good, True
                 if judged.verdict == FOLLOWS_IF and judged.condition and \
                         _stated_case(chain) == ("≠" not in judged.condition):  # the other case than the prose's
                     judged.verdict, judged.diagnosis = DOES_NOT_FOLLOW, [
@@ -740,7 +768,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 judged.reason, judged.part = side.reason, chain_part.id
                 link = judged
                 last = (side, expr)
-                if judged.verdict == FOLLOWS:
+                if judged.verdict == FOLLOWS and from_good:
                     good = last  # the same tuple: `good is not last` means a link not surely right came between
             links.append(link)
         if is_target:
@@ -796,7 +824,9 @@ def _derivative_for_function(spec: Spec, part: Part, left, right, seed: str, tim
 
 
 _OFF_DIAGONAL = re.compile(r"off[- ]?diagonal|\\neq?(?![A-Za-z])|≠|!=", re.I)
-_DIAGONAL = re.compile(r"diagonal", re.I)
+_NAME_OR_INDEX = r"[A-Za-z](?:_[A-Za-z]|_\{[A-Za-z]{1,3}\})?"
+#: "Diagonal entries", "if $y_n = k$", "when $i = j$": the case where two indices (or a label and an index) agree
+_DIAGONAL = re.compile(rf"diagonal|\$\s*{_NAME_OR_INDEX}\s*=\s*{_NAME_OR_INDEX}\s*\$", re.I)
 
 
 def _stated_case(chain: Chain) -> bool | None:

@@ -136,8 +136,8 @@ def clean(side: str) -> str:
     text = side
     for name in ("underbrace", "overbrace"):  # first: `\underbrace{X}_{\text{from (a)}}` is no prose tail
         text = _remove_command(text, name, keep=True, subscript=True)
-    prose = _PROSE_TAIL.search(text)
-    if prose:  # `= -t_i/z_i \text{ with } \ln(x)' = 1/x`: what follows the words is a remark
+    prose = _prose_tail(text)
+    if prose and text[:prose.start()].strip():  # `= -t_i/z_i \text{ with } \ln(x)' = 1/x`: a remark follows
         text = text[:prose.start()]
     # \text{softmax}_i(x): a function's name, not prose
     text = re.sub(r"\\(?:text|textrm|mathrm)\s*\{\s*([A-Za-z]{2,20})\s*\}(?=\s*[_(^])", r"\\operatorname{\1}", text)
@@ -167,8 +167,12 @@ def _splits(row: str) -> list[tuple[int, int, str | None]]:
     """(start, end, reason) of each top-level `=` of a row (and of `\\stackrel{r}{=}`, `\\overset{r}{=}`); a
     definition sign (`:=`, `\\coloneqq`, ...) is a split whose reason is `DEFINITION`."""
     found: list[tuple[int, int, str | None]] = []
+    inner = {m.start(): m.end() for m in _INNER.finditer(row)}  # a cases environment's `=` is its own
     depth, k = 0, 0
     while k < len(row):
+        if k in inner:
+            k = inner[k]
+            continue
         c = row[k]
         sign = _DEFINITION_SIGN.match(row, k) if depth == 0 else None
         if sign:
@@ -199,6 +203,20 @@ def _splits(row: str) -> list[tuple[int, int, str | None]]:
                 found.append((k, k + 1, None))
         k += 1
     return found
+
+
+def _prose_tail(text: str) -> re.Match | None:
+    """Where words begin a remark (`\\text{ with }`), outside a cases environment (`1 & \\text{when } y = j`)."""
+    inner = [(m.start(), m.end()) for m in _INNER.finditer(text)]
+    return next((m for m in _PROSE_TAIL.finditer(text) if not any(a <= m.start() < b for a, b in inner)), None)
+
+
+def _remark(piece: str) -> bool:
+    prose = _prose_tail(piece)
+    return bool(prose and piece[:prose.start()].strip())
+
+
+_LEADING_PROSE = re.compile(r"\s*&?\s*\\(?:text|textrm|mbox)\s*\{([^{}]*)\}")
 
 
 class _Builder:
@@ -246,7 +264,9 @@ class _Builder:
             if n == 0:
                 if text:  # a new left side: a new chain
                     self.end()
-                    self.current = Chain(before=before, context=self.context)
+                    lead = _LEADING_PROSE.match(piece)  # `\text{where } Δ = ...`: the chain's own prose
+                    self.current = Chain(before=f"{before} {lead.group(1)}".strip() if lead else before,
+                                         context=self.context)
                 elif self.current is None:
                     self.current = Chain(before=before, context=self.context)
                 else:
@@ -255,6 +275,10 @@ class _Builder:
                     continue
             if not text:  # `c = \\text{const.}`: prose, no side (a chain needs two)
                 continue
+            if n and _remark(piece):  # `= b \text{ with } c = d`: what follows the words is a remark
+                lead = len(piece) - len(piece.lstrip())
+                self.add(Side(text, _line_of(self.text, offset + a + lead), reason, piece.strip()))
+                break
             lead = len(piece) - len(piece.lstrip())
             defines = reason == DEFINITION
             self.add(Side(text, _line_of(self.text, offset + a + lead), None if defines else reason, piece.strip(),
@@ -277,9 +301,17 @@ class _Builder:
         self.current.sides.append(side)
 
 
+_INNER = re.compile(r"\\begin\{(cases|[bpvBV]?matrix|array|smallmatrix)\*?\}.*?\\end\{\1\*?\}", re.S)
+
+
 def _pieces(text: str, pattern: re.Pattern) -> list[tuple[int, str]]:
+    """`text` cut at each match of `pattern` outside a cases or matrix environment (whose `\\\\` ends its own
+    rows), with the offset of each piece."""
+    inner = [(m.start(), m.end()) for m in _INNER.finditer(text)]
     out, k = [], 0
     for m in pattern.finditer(text):
+        if any(a <= m.start() < b for a, b in inner):
+            continue
         out.append((k, text[k:m.start()]))
         k = m.end()
     out.append((k, text[k:]))
