@@ -20,9 +20,9 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
-from sympy.core.function import UndefinedFunction
 
-from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
+from ..problem.concrete import Concretizer
+from ..problem.sampling import STAND_INS, Point, spec_point
 from ..problem.spec import D, Spec
 
 PRECISION = 40  # digits of a value
@@ -52,27 +52,14 @@ class Witness:
     def __init__(self, spec: Spec, point: Point):
         self.spec = spec
         self.point = point
+        self.concretizer = Concretizer(spec)  # no value: ValueError
         self._symbols: dict = {}
         self._memo: dict = {}  # plain forms by the bases held fixed
-        self._stand_ins = stand_ins(spec, point.generic)
 
     # -- instantiation ---------------------------------------------------------
     def concrete(self, expr: sp.Expr) -> sp.Expr:
         """Dimensions and free indices replaced by integers, sums expanded."""
-        # Sums first: a bound index may share its letter with a free one.
-        expanded = self._expand_sums(expr.xreplace(self.point.sizes))
-        return expanded.xreplace(self.point.indices)
-
-    def _expand_sums(self, expr: sp.Expr) -> sp.Expr:
-        if isinstance(expr, sp.Sum):
-            var, lo, hi = expr.limits[-1]  # the outermost limit: inner bounds may depend on its variable
-            inner = expr.function if len(expr.limits) == 1 else sp.Sum(expr.function, *expr.limits[:-1])
-            # limits may hold free indices: Σ_{k=max(1, j−M+1)}^{min(K, j)}
-            lo, hi = (int(b.xreplace(self.point.indices)) for b in (lo, hi))
-            return sp.Add(*[self._expand_sums(inner.xreplace({var: v})) for v in range(lo, hi + 1)])
-        if expr.args and not isinstance(expr, (sp.Indexed, sp.IndexedBase)):
-            return expr.func(*[self._expand_sums(a) for a in expr.args])
-        return expr
+        return self.concretizer.expand(expr, self.point)
 
     def _key(self, e):
         if isinstance(e, sp.Indexed):
@@ -88,51 +75,13 @@ class Witness:
         return self._symbols[key]
 
     def _function(self, func, args: list) -> sp.Expr | None:
-        """A function application in plain terms: a generic φ (or φ') as its stand-in at this point, a
-        defined function by its body; None for SymPy's own functions."""
-        stand_in = self._stand_ins.get(func)
-        if stand_in is not None and func in self.spec.functions:
-            return stand_in.expr(args[0])
-        if stand_in is not None:  # φ', the derivative of a generic φ
-            u = sp.Dummy("u")
-            return sp.diff(stand_in.expr(u), u).xreplace({u: args[0]})
-        info = self.spec.functions.get(func)
-        if info is not None and info.body is not None and isinstance(func, UndefinedFunction):
-            return info.body(*args)
-        return None
+        return self.concretizer.function(func, args, self.point)
 
     def plain(self, expr: sp.Expr, stop=frozenset()) -> sp.Expr:
         """A concrete expression in entry symbols: definitions expanded except `stop`, generic functions
         replaced by the point's stand-in, defined ones by their bodies."""
-        memo = self._memo.setdefault(frozenset(stop), {})
-
-        def visit(e):
-            if e in memo:
-                return memo[e]
-            if isinstance(e, D):
-                raise ValueError("pending derivative inside a pending derivative")
-            if isinstance(e, sp.Indexed) or (isinstance(e, sp.Symbol) and
-                                              (e in self.spec.shapes or e in self.spec.definitions)):
-                base, idx = self._key(e)
-                definition = self.spec.definitions.get(base)
-                shape = self.spec.shapes.get(base, ())
-                if any(not 1 <= k <= self.point.sizes.get(dim, 0) for k, dim in zip(idx, shape)):
-                    raise ValueError(f"{base}{list(idx)} is out of range: the expression has no value here")
-                if definition is not None and base not in stop:
-                    body = definition.body.xreplace(dict(zip(definition.params, map(sp.Integer, idx))))
-                    out = visit(self.concrete(body))
-                else:
-                    out = self.symbol(e)
-            elif e.args:
-                args = [visit(a) for a in e.args]
-                replaced = self._function(e.func, args) if isinstance(e, sp.Function) else None
-                out = visit(replaced) if replaced is not None else e.func(*args)
-            else:
-                out = e
-            memo[e] = out
-            return out
-
-        return visit(self.concrete(expr))
+        return self.concretizer.plain(sp.sympify(expr), self.point, frozenset(stop), self.symbol,
+                                      self._memo.setdefault(frozenset(stop), {}))
 
     def functions(self, expr: sp.Expr) -> sp.Expr:
         """`expr` (already concrete) with generic and defined functions replaced as in `plain`."""

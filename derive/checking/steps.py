@@ -45,7 +45,6 @@ from fractions import Fraction
 
 import mpmath
 import sympy as sp
-from sympy.core.function import UndefinedFunction
 
 from ..limits import DEFAULT_TIMEOUT
 from ..parsing import ParseError, Vocabulary
@@ -53,6 +52,7 @@ from ..parsing.chains import Chain, Side, TooLarge, notation_header, read_chains
 from ..parsing.derivatives import parse_side
 from ..parsing.parser import ellipsis_template
 from ..printing import text as show
+from ..problem.concrete import Concretizer
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Part, Spec
 from . import sizeone
@@ -272,33 +272,17 @@ def link_points(spec: Spec, free: list, seed: str, deadline: float | None) -> li
 
 # -- a side at a point ------------------------------------------------------------------
 class _Concrete:
-    """Makes sides concrete at points and gives their pending derivatives a value (cached by sizes)."""
+    """Makes sides concrete at points (`problem/concrete.py`) and gives their pending derivatives a value
+    (cached by sizes and stand-ins)."""
 
     def __init__(self, spec: Spec):
         self.spec = spec
+        self.concretizer = Concretizer(spec, Undefined, MAX_EXPANDED_TERMS)
         self._derivatives: dict = {}
         self._shared: dict = {}  # (entries, plain forms) by the bases held fixed, the sizes and the stand-ins
 
     def expand(self, expr: sp.Expr, point: Point) -> sp.Expr:
-        budget = [MAX_EXPANDED_TERMS]
-        expanded = self._sums(expr.xreplace(point.sizes), point, budget)
-        return expanded.xreplace(point.indices)
-
-    def _sums(self, expr: sp.Expr, point: Point, budget: list[int]) -> sp.Expr:
-        if isinstance(expr, sp.Sum):
-            var, lo, hi = expr.limits[-1]
-            inner = expr.function if len(expr.limits) == 1 else sp.Sum(expr.function, *expr.limits[:-1])
-            lo, hi = (b.xreplace(point.indices) for b in (lo, hi))
-            if not (lo.is_Integer and hi.is_Integer):
-                raise Undefined("a sum without concrete bounds")
-            budget[0] -= max(0, int(hi) - int(lo) + 1)
-            if budget[0] < 0:
-                raise Undefined("sums too long to expand")
-            return sp.Add(*[self._sums(_bind(inner, var, sp.Integer(v)), point, budget)
-                            for v in range(int(lo), int(hi) + 1)])
-        if expr.args and not isinstance(expr, (sp.Indexed, sp.IndexedBase)):
-            return expr.func(*[self._sums(a, point, budget) for a in expr.args])
-        return expr
+        return self.concretizer.expand(expr, point)
 
     def at(self, expr: sp.Expr, point: Point) -> sp.Expr:
         """`expr` at `point`: itself without derivatives, else concrete with each derivative's value."""
@@ -326,7 +310,8 @@ class _Concrete:
         shared = self._shared.setdefault((stop, tuple(sorted(point.sizes.items(), key=str)), self._generic(point)),
                                          ({}, {}))
         entries, memo = shared
-        plain = self._plain(node.expr, stop, point, entries, memo)
+        plain = self.concretizer.plain(node.expr, point, stop,
+                                       lambda e: entries.setdefault(e, sp.Dummy(str(e), real=True)), memo)
         if sp.count_ops(plain, visual=False) > MAX_DIFF_NODES:
             raise Undefined("the expression is too large to differentiate")
         if point.deadline is not None and time.monotonic() > point.deadline:
@@ -341,66 +326,6 @@ class _Concrete:
         result = sp.diff(plain, var)
         back = {symbol: entry for entry, symbol in entries.items() if symbol in result.free_symbols}
         return result.xreplace(back)
-
-    def _plain(self, expr, stop, point, entries, memo):
-        """`expr` (concrete) in entry symbols, definitions substituted except those of `stop`."""
-        spec = self.spec
-        expr = self.expand(expr, point)
-
-        def visit(e):
-            if e in memo:
-                return memo[e]
-            if isinstance(e, D):
-                raise Undefined("a derivative of a derivative")
-            base = e.base if isinstance(e, sp.Indexed) else e
-            if isinstance(e, sp.Indexed) or (isinstance(e, sp.Symbol) and
-                                              (e in spec.shapes or e in spec.definitions)):
-                idx = tuple(e.indices) if isinstance(e, sp.Indexed) else ()
-                if not all(getattr(k, "is_Integer", False) for k in idx):
-                    raise Undefined(f"{e} has no concrete index")
-                shape = spec.shapes.get(base, ())
-                if any(not 1 <= int(k) <= point.sizes.get(dim, 0) for k, dim in zip(idx, shape)):
-                    raise Undefined(f"{e} is out of range")
-                definition = spec.definitions.get(base)
-                if definition is not None and base not in stop:
-                    body = definition.body.xreplace(dict(zip(definition.params, idx)))
-                    out = visit(self.expand(body, point))
-                else:
-                    out = entries.setdefault(e, sp.Dummy(str(e), real=True))
-            elif e.args and not isinstance(e, sp.Indexed):
-                args = [visit(a) for a in e.args]
-                replaced = self._function(e.func, args, point) if isinstance(e, sp.Function) else None
-                out = visit(replaced) if replaced is not None else e.func(*args)
-            else:
-                out = e
-            memo[e] = out
-            return out
-
-        return visit(expr)
-
-    def _function(self, func, args, point):
-        spec = self.spec
-        stand = stand_ins(spec, point.generic).get(func)
-        if stand is not None and func in spec.functions:
-            return stand.expr(args[0])
-        if stand is not None:
-            u = sp.Dummy("u")
-            return sp.diff(stand.expr(u), u).xreplace({u: args[0]})
-        info = spec.functions.get(func)
-        if info is not None and info.body is not None and isinstance(func, UndefinedFunction):
-            return info.body(*args)
-        return None
-
-
-def _bind(expr: sp.Expr, var: sp.Symbol, value: sp.Expr) -> sp.Expr:
-    """`expr` with `var` replaced by `value`, except inside a sum that binds `var` again (Σ_i Σ_i ...)."""
-    if var not in expr.free_symbols:
-        return expr
-    if isinstance(expr, sp.Sum) and any(limit[0] == var for limit in expr.limits):
-        return expr  # the inner sum's own variable: untouched (a bound that names the outer one is not read)
-    if isinstance(expr, sp.Sum) or not expr.args:
-        return expr.xreplace({var: value})
-    return expr.func(*[_bind(a, var, value) for a in expr.args])
 
 
 # -- a link --------------------------------------------------------------------------------
