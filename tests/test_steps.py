@@ -565,3 +565,15 @@ def test_remarks_cases_and_prose_inside_a_block():
                         "0 & \\text{otherwise} \\end{cases}$$")
     assert len(cases) == 1 and len(cases[0].sides) == 2 and cases[0].before == "where"
     assert cases[0].sides[1].text.startswith("\\begin{cases}") and cases[0].sides[1].text.endswith("\\end{cases}")
+
+
+def test_a_literal_index_stated_in_the_prose_is_substituted():
+    """"For $j = 1$:" then a chain in j: the chain is about z_1, and so is its final answer."""
+    spec = library.load("log-softmax-jacobian")
+    part = spec.part_by_id("vjp")
+    right = check_steps(spec, "For $j = 1$:\n\n$$z_j = v_1 - \\sigma_1 \\sum_{i=1}^n v_i$$\n", part)
+    assert [link.verdict for link in right.links] == [FOLLOWS]
+    assert right.final is not None and right.final.verdict == "equivalent" and "j = 1" in right.final.message
+    wrong = check_steps(spec, "For $j = 1$:\n\n$$z_j = v_1 - \\sigma_2 \\sum_{i=1}^n v_i$$\n", part)
+    assert [link.verdict for link in wrong.links] == [DOES_NOT_FOLLOW]
+    assert wrong.final is not None and wrong.final.verdict == "not_equivalent"

@@ -637,15 +637,16 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
     file_deadline = time.monotonic() + FILE_TIMEOUT_FACTOR * timeout
     links: list[Link] = []
     final: tuple[Side, Part, sp.Expr | None, str | None] | None = None
-    final_chain = chains[0]
+    final_chain, final_literal = chains[0], {}
     for n, (chain, chain_part, is_target) in enumerate(assigned):
         if _states_a_case(chain, spec):
             continue
         last: tuple[Side, sp.Expr] | None = None
         good: tuple[Side, sp.Expr] | None = None  # the last side reached by a link that is not wrong
+        literal = _literal_index(chain, spec)
         for k, side in enumerate(chain.sides):
             try:
-                expr = read_side(side.text, spec, chain_part, names)
+                expr = read_side(side.text, spec, chain_part, names).xreplace(literal)
                 error = None
             except ParseError as exc:
                 expr, error = None, exc
@@ -700,7 +701,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             conditions = [link.condition for link in links[len(links) - len(chain.sides) + 1:] if link.condition]
             final = (chain.sides[-1], chain_part, last[1] if last is not None and last[0] is chain.sides[-1]
                      else None, conditions[0] if conditions else None)
-            final_chain = chain
+            final_chain, final_literal = chain, literal
     result = None
     if final is not None:
         side, final_part, final_expr, condition = final
@@ -710,7 +711,9 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             if result.verdict == "not_equivalent" and condition and final_expr is not None and \
                     _stated_case(final_chain) == ("≠" in condition):
                 _in_case(result, spec, final_part, final_expr, condition, timeout, concrete)
-            if result.verdict == "invalid" and final_expr is not None:
+            if final_literal and final_expr is not None:  # "for i = 1": the answer at that entry
+                _as_read(result, spec, final_part, final_expr, timeout, concrete, final_literal)
+            elif result.verdict == "invalid" and final_expr is not None:
                 _as_read(result, spec, final_part, final_expr, timeout, concrete)
     return StepsReport(spec.id, None if part is None else part.id, links, result)
 
@@ -748,6 +751,19 @@ def _derivative_for_function(spec: Spec, part: Part, left, right, seed: str, tim
     return found
 
 
+_LITERAL = re.compile(r"(?:\bfor|\bwith|\bwhen|\bif|\btake|\blet|e\.g\.|i\.e\.)[^$\n]{0,30}?\$?\s*"
+                      r"([A-Za-z])\s*=\s*(\d{1,3})\s*\$?\s*:?\s*$", re.I)
+
+
+def _literal_index(chain: Chain, spec: Spec) -> dict:
+    """{i: 1} when the prose just before the chain fixes one of the problem's index letters ("for $i = 1$:")."""
+    found = _LITERAL.search(chain.context.rstrip().rsplit("\n\n", 1)[-1][-200:])
+    if found is None:
+        return {}
+    index = next((i for i in spec.index_range if str(i) == found.group(1)), None)
+    return {} if index is None else {index: sp.Integer(int(found.group(2)))}
+
+
 _OFF_DIAGONAL = re.compile(r"off[- ]?diagonal|\\neq?(?![A-Za-z])|≠|!=", re.I)
 _NAME_OR_INDEX = r"[A-Za-z](?:_[A-Za-z]|_\{[A-Za-z]{1,3}\})?"
 #: "Diagonal entries", "if $y_n = k$", "when $i = j$": the case where two indices (or a label and an index) agree
@@ -766,13 +782,18 @@ def _stated_case(chain: Chain) -> bool | None:
     return max(off, default=-1) >= max(on, default=-1)
 
 
-def _as_read(result: Result, spec: Spec, part: Part, final: sp.Expr, timeout: float, concrete: _Concrete) -> None:
+def _as_read(result: Result, spec: Spec, part: Part, final: sp.Expr, timeout: float, concrete: _Concrete,
+             literal: dict | None = None) -> None:
     """A last side that the steps reader reads and `check` does not (`[-t_1/p_1, …, -t_n/p_n]`, a vector by its
-    entries): judged against the reference as a link is."""
-    judged = judge(spec, part, part.reference, final, seed=f"{spec.id}/{part.id}/final", timeout=timeout,
-                   concrete=concrete)
+    entries), or one of a chain about one entry ("for i = 1"): judged against the reference as a link is."""
+    literal = literal or {}
+    judged = judge(spec, part, part.reference.xreplace(literal), final, seed=f"{spec.id}/{part.id}/final",
+                   timeout=timeout, concrete=concrete)
     if judged.verdict == FOLLOWS:
-        result.verdict, result.message = "equivalent", "equivalent to the reference (read entry by entry)"
+        where = ", ".join(f"{_name(spec, i)} = {v}" for i, v in literal.items())
+        result.verdict = "equivalent"
+        result.message = f"equivalent to the reference where {where}" if literal else \
+            "equivalent to the reference (read entry by entry)"
     elif judged.verdict == DOES_NOT_FOLLOW:
         result.verdict, result.diagnosis = "not_equivalent", judged.diagnosis
         result.message = "not equivalent to the reference: " + judged.message.removeprefix("does not follow: ")
