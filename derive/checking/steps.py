@@ -52,7 +52,7 @@ from ..parsing.chains import Chain, Side, TooLarge, notation_header, read_chains
 from ..parsing.derivatives import parse_side
 from ..parsing.parser import ellipsis_template
 from ..printing import text as show
-from ..problem.concrete import Concretizer
+from ..problem.concrete import Concretizer, bind
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Part, Spec
 from . import sizeone
@@ -646,7 +646,9 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
         literal = _literal_index(chain, spec)
         for k, side in enumerate(chain.sides):
             try:
-                expr = read_side(side.text, spec, chain_part, names).xreplace(literal)
+                expr = read_side(side.text, spec, chain_part, names)
+                for index, value in literal.items():  # not inside a sum that binds the same letter
+                    expr = bind(expr, index, value)
                 error = None
             except ParseError as exc:
                 expr, error = None, exc
