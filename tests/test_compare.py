@@ -140,3 +140,17 @@ def test_half_the_points_put_the_one_hot_at_the_free_indices():
                    for r in rows)
     # a mistake visible only where Δ_nk = 1 is caught
     assert compare(spec, part.reference + delta[n, k], part.reference, envs).equal is False
+
+
+@pytest.mark.parametrize("answer, verdict", [
+    # exact terms that cancel, beside a transcendental one: summed exactly first (was "the answer is 0.0")
+    ("(1+x)^50*(1-x)^50 - (1-x^2)^50 + 1 - tanh(x)^2", "equivalent"),
+    # floating terms that cancel beyond 40 and 120 digits: the difference shrinks, so 400 digits decide
+    ("(1+exp(x))^50*(1-exp(x))^50 - (1-exp(2x))^50 + 1 - tanh(x)^2", "equivalent"),
+    ("(1+exp(x))^50*(1-exp(x))^50 - (1-exp(2x))^50 + 1 - tanh(x)^2 + 10^-3", "not_equivalent"),
+    ("(1+x)^50*(1-x)^50 - (1-x^2)^50 + 1 - tanh(x)^2 + 10^-30", "not_equivalent"),
+])
+def test_cancellation_is_no_difference(answer, verdict):
+    from derive.checking import check
+
+    assert check("tanh-derivative", answer).verdict == verdict

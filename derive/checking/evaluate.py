@@ -157,11 +157,12 @@ class Evaluator:
             return self._symbol(e, bound)
         if isinstance(e, sp.Indexed):
             return self._indexed(e, bound)
-        if e.is_Add:
-            total = 0
-            for arg in e.args:
-                term = self._eval(arg, bound)
-                total = total + term if _is_exact(total) and _is_exact(term) else _mp(total) + _mp(term)
+        if e.is_Add:  # the exact terms first: 1 - tanh²x + (1+x)^50 (1-x)^50 - (1-x²)^50 cancels exactly
+            terms = [self._eval(arg, bound) for arg in e.args]
+            total = sum((t for t in terms if _is_exact(t)), 0)
+            for term in terms:
+                if not _is_exact(term):
+                    total = _mp(total) + _mp(term)
             return total
         if e.is_Mul:
             product = 1
