@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -93,23 +92,12 @@ Example:
 """)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (broken specs go to standard error).")
 def list_command(as_json: bool) -> None:
-    from .problem import library
+    from .api import listing
 
-    lib = library.current()
     try:
-        headers = lib.headers()
-        status = lib.status()
+        good, broken = listing()
     except DeriveError as exc:
         fail(str(exc))
-    good, broken = [], [(library.shown(b.path), b.id, b.error) for b in lib.broken()]
-    for h in headers:
-        state = status.get(str(h.path), {"error": None, "parts": list(h.parts)})
-        if state["error"]:
-            broken.append((library.shown(h.path), h.id, state["error"]))
-        else:
-            folder = lib.folder_of(h)
-            good.append({"id": h.id, "title": h.title, "source": h.source, "parts": state["parts"],
-                         "folder": None if folder is None else library.shown(folder)})
     if as_json:
         click.echo(json.dumps(good, indent=2, ensure_ascii=False))
         for path, problem_id, error in broken:
@@ -343,13 +331,12 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_TIMEOUT
 def check_command(target, answer, latex, text, as_json, timeout):
-    from .problem import library
+    from .api import check_result
 
     fmt = _format(latex, text)
     answer = _answer_text(answer)
     try:
-        library.resolve(target)  # unknown ids: one line, exit 2, before any worker starts
-        result = _isolated("check", (target, answer, fmt, timeout), timeout)
+        result = check_result(target, answer, fmt, timeout)  # unknown ids: exit 2 before any worker starts
     except DeriveError as exc:
         fail(str(exc))
     _report(result, as_json)
@@ -373,6 +360,8 @@ Examples:
   echo 'd/dx tanh(x) = 1 - tanh(x)^2' | derive steps tanh-derivative -
   echo 'd/dx tanh(x) = 1 + tanh(x)^2' | derive steps tanh-derivative - --json   # exit 1
   echo 'ds_i/dx_j = s_i (delta_ij - s_j)' | derive steps softmax-jacobian/jacobian -
+  echo 'd/dx tanh(x) = 1 + tanh(x)^2' | derive steps tanh-derivative - --pdf feedback.pdf   # marked; exit 1
+  echo 'd/dx tanh(x) = 1 - tanh(x)^2' | derive steps tanh-derivative - --pdf - --tex         # its LaTeX
 """)
 @click.argument("target")
 @click.argument("file", metavar="FILE")
@@ -380,12 +369,24 @@ Examples:
               help="Only the lines A to B of FILE (line numbers stay those of FILE).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the links, the first wrong one and the final check as JSON.")
+@click.option("--pdf", "pdf", metavar="FILE",
+              help="Also write the feedback for the student: the steps typeset, each marked in the margin, the "
+                   "first wrong one explained (needs a TeX engine).")
+@click.option("--tex", "tex_only", is_flag=True,
+              help="With --pdf: write the feedback's LaTeX source to FILE ('-': standard output) instead.")
 @_TIMEOUT
-def steps_command(target, file, lines, as_json, timeout):
-    from .checking.steps import check_steps, render
+def steps_command(target, file, lines, as_json, pdf, tex_only, timeout):
+    from .api import only_lines, steps_report
+    from .checking.steps import render
     from .parsing import ParseError
     from .problem import library
 
+    if tex_only and not pdf:
+        fail("--tex writes the feedback's LaTeX to the file of --pdf FILE (or '-'): give --pdf")
+    if pdf == "-" and not tex_only:
+        fail("a PDF is not written to standard output; give --pdf FILE.pdf, or --tex")
+    if pdf == "-" and as_json:
+        fail("--json and --pdf - --tex both write to standard output: give --pdf FILE.tex")
     if file == "-":
         data = sys.stdin.buffer.read(MAX_STDIN + 1)
     else:
@@ -399,48 +400,42 @@ def steps_command(target, file, lines, as_json, timeout):
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         fail(f"{file}: not UTF-8 (byte {exc.start})")
-    if lines:
-        found = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", lines)
-        if not found or int(found.group(1)) > int(found.group(2)):
-            fail(f"--lines {lines!r}: write A-B, e.g. 28-52")
-        from .parsing.chains import only_lines
-
-        text = only_lines(text, int(found.group(1)), int(found.group(2)))
     try:
-        problem_id, _, part_id = target.partition("/")
-        spec = library.load(problem_id)
-        part = spec.part_by_id(library.part_id(problem_id, part_id)) if part_id else None
-        report = check_steps(spec, text, part, timeout=timeout)
+        text = only_lines(text, lines)
+        report = steps_report(target, text, timeout)
+        spec = library.load(target.partition("/")[0])  # for the feedback document
     except ParseError as exc:
         fail(f"{file}: {exc}")
     except DeriveError as exc:
         fail(str(exc))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
+    elif pdf != "-":
         click.echo(render(report))
+    if pdf:
+        _feedback(report, spec, text, "standard input" if file == "-" else file, pdf, tex_only)
     sys.exit(report.exit_code)
 
 
-def _isolated(kind: str, payload: tuple, timeout: float):
-    """A check in a worker process with the same limits as `derive grade`."""
-    from .checking import UNDECIDED, Result, run_payload
-    from .grading.isolate import Failure, run_one
+def _feedback(report, spec, text: str, source: str, output: str, tex_only: bool) -> None:
+    """`derive steps --pdf`: the feedback document, compiled (or its LaTeX source with --tex)."""
+    from .checking.readings import feedback_data
+    from .documents.feedback import feedback_document
+    from .documents.pdf import compile_pdf
 
-    result = run_one(run_payload, (kind, *payload), timeout=timeout)
-    if isinstance(result, Failure):
-        return Result(None, None, UNDECIDED, f"undecided: {result.reason}")
-    return result
-
-
-def _assumptions(items) -> dict:
-    assume = {}
-    for item in items:
-        found = re.fullmatch(r"\s*([A-Za-z][A-Za-z0-9]*)\s*(>=?|positive)\s*(0?)\s*", item)
-        if not found or (found.group(2) != "positive" and found.group(3) != "0"):
-            fail(f"--assume {item!r}: write NAME>0 (or NAME>=0, NAME positive)")
-        assume[found.group(1)] = "positive"
-    return assume
+    try:
+        latex = feedback_document(feedback_data(report, spec, text, source))
+        if tex_only and output == "-":
+            click.echo(latex, nl=False)
+        elif tex_only:
+            Path(output).write_text(latex, encoding="utf-8")
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(f"wrote {compile_pdf(latex, Path(output)).path}", err=True)
+    except DeriveError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
 
 
 @main.command("equiv", cls=AnswerCommand,
@@ -466,10 +461,11 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_TIMEOUT
 def equiv_command(first, second, assume, latex, text, as_json, timeout):
+    from .api import equiv_result
+
     fmt = _format(latex, text)
-    assumptions = _assumptions(assume)
     try:
-        result = _isolated("equiv", (_answer_text(first), _answer_text(second), assumptions, fmt, timeout), timeout)
+        result = equiv_result(_answer_text(first), _answer_text(second), assume, fmt, timeout)
     except DeriveError as exc:
         fail(str(exc))
     _report(result, as_json)
@@ -483,6 +479,12 @@ is checked first: a malformed line, a missing field, a repeated id, an
 unknown problem or part (with the closest id), a points key that names no
 part, an OUTPUT name whose extension says another format; all of them are
 reported in one message (exit 2) before any work, unless --skip-bad-rows.
+
+A row whose "kind" is "steps", or that names a "file" (relative to the
+folder of SUBMISSIONS), is a whole derivation: judged link by link as `derive
+steps` does, scored by the final answer less a "step_penalty" (0.25) for each
+wrong step, or, with a wrong final answer, "steps_credit" (0) times the links
+that follow; both set in --points.
 
 Each check runs in a worker process with a CPU-time and memory limit; results
 are appended to OUTPUT as they complete (JSONL, CSV when OUTPUT ends in .csv,
@@ -613,6 +615,53 @@ def autograder_command(points_file, output, jobs, memory, timeout):
                "base image Ubuntu 22.04 or newer.", err=True)
 
 
+@main.command("serve", help="Serve the problems as web pages and a JSON API, for a class." + """
+
+Students type answers and see them read as they type (the reading typeset,
+or the error with its column), check them, see the solution, check a whole
+derivation, and compare two expressions (/equiv). The JSON API
+(/api/problems, /api/check, /api/equiv, /api/steps, /api/parse) gives the
+shapes of the commands' --json. Every check runs in a pool of isolated
+workers with the limits of `derive grade`; request bodies over 64 KB and
+clients sending faster than --rate are refused. It listens on 127.0.0.1
+unless --host says otherwise, and prints the URL.
+
+\b
+Examples:
+  derive serve
+  derive serve --port 8080 --workers 4
+  derive serve --host 0.0.0.0 --problems course --no-solutions
+""")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on (0.0.0.0: every interface, for a classroom).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port.")
+@click.option("--problems", "extra", multiple=True, metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="A course folder of problem specs (repeatable; as `derive --problems DIR`).")
+@click.option("--no-solutions", is_flag=True, help="No \"Show the solution\"; the API refuses solutions (403).")
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Worker processes for checks.")
+@click.option("--rate", type=click.FloatRange(0.1, 10_000), default=10.0, show_default=True,
+              help="API requests a second per client address, on average (bursts of six times as many).")
+@click.option("--memory", type=click.IntRange(64, 1 << 20), default=DEFAULT_MEMORY_MB, show_default=True,
+              help="Memory limit per worker, in MB.")
+@_TIMEOUT
+@click.pass_context
+def serve_command(ctx, host, port, extra, no_solutions, workers, rate, memory, timeout):
+    try:
+        from .web import Settings, serve
+    except ImportError as exc:
+        fail(f"derive serve needs starlette and uvicorn ({exc.name} is missing): pip install starlette uvicorn")
+    folders = [*ctx.parent.params.get("folders", ()), *extra]
+    settings = Settings(folders=folders, solutions=not no_solutions, workers=workers, timeout=timeout,
+                        memory_mb=memory, rate=rate, burst=6 * rate)
+    try:
+        serve(settings, host, port, say=lambda line: click.echo(line, err=True))
+    except DeriveError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
 def _problem_command(problem_id: str) -> click.Command:
     @click.command(name=problem_id, help=f"Derive problem {problem_id} step by step." + EXAMPLES)
     @click.option("--part", "part_id", help="Only this part (see `derive list`).")
@@ -621,24 +670,14 @@ def _problem_command(problem_id: str) -> click.Command:
     @click.option("--json", "as_json", is_flag=True, help="Print the derivation as JSON.")
     @click.option("--no-cache", is_flag=True, help="Derive again instead of using the on-disk cache.")
     def show(part_id, latex, standalone, as_json, no_cache):
-        from .problem import library
+        from .api import derive_part
 
         if standalone and not latex:
             fail("--standalone works with --latex (a complete LaTeX document); add --latex")
         try:
-            library.header(problem_id)
-            if part_id is not None:
-                library.part_id(problem_id, part_id)
-            from .documents.cache import problem_report
-
-            report = problem_report(problem_id, use_cache=not no_cache)
+            report = derive_part(problem_id, part_id, use_cache=not no_cache)
         except DeriveError as exc:
             fail(str(exc))
-        if part_id is not None:
-            from .documents.assemble import assemble
-
-            report = {**report, "parts": [p for p in report["parts"] if p["id"] == part_id]}
-            report = assemble([report])[0]  # a result of another part is stated where it is used
         if as_json:
             click.echo(json.dumps(report, indent=2, ensure_ascii=False))
             return

@@ -77,6 +77,15 @@ def test_every_help_page_has_examples_and_each_runs(words, tmp_path, example_cac
     example_files(tmp_path, course=words != ["new"])
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(example_cache))
+    if words == ["serve"]:  # the options are read here; the server itself runs in tests/test_web.py
+        import derive.web
+        from derive.web import Settings
+
+        def serve(settings, host, port, say):
+            assert isinstance(settings, Settings) and settings.workers >= 1
+            say(f"http://{host}:{port}/")
+
+        monkeypatch.setattr(derive.web, "serve", serve)
     lines = examples(words)
     assert lines, f"`derive {' '.join(words)} --help` has no examples"
     for line in lines:

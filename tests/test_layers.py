@@ -19,7 +19,9 @@ LAYERS = {
     "derive.calculus": 2, "derive.printing": 2, "derive.parsing": 2,
     "derive.documents": 3, "derive.checking": 3, "derive.authoring": 3,
     "derive.grading": 4,
-    "derive.cli": 5, "derive": 5,
+    "derive.api": 5,
+    "derive.web": 6,
+    "derive.cli": 7, "derive": 7,
 }
 
 

@@ -3,7 +3,8 @@
 `report` (a derivation as plain data: what `--json` prints and templates
 render), `cache` (reports kept on disk, keyed by every source and spec),
 `templating` (the Jinja environment for templates/), `pdf` (solution keys
-and problem sheets with a real TeX engine), `notebook` (derivations that
+and problem sheets with a real TeX engine), `feedback` (a student's derivation
+typeset with the marks of `derive steps`), `notebook` (derivations that
 render themselves; it imports the engine). Only `pdf` runs a subprocess.
 
 The names below are imported when first used, so that a cached derivation
@@ -15,7 +16,8 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {"problem_report": "cache", "render": "templating", "Compiled": "pdf", "compile_pdf": "pdf",
-          "document": "pdf", "standalone": "pdf", "Solution": "notebook", "solution": "notebook"}
+          "document": "pdf", "standalone": "pdf", "Solution": "notebook", "solution": "notebook",
+          "feedback_document": "feedback"}
 
 __all__ = sorted(_WHERE)
 

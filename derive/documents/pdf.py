@@ -4,7 +4,9 @@
 `compile_pdf()` runs latexmk (or pdflatex until its cross-references settle)
 in a temporary directory and moves the PDF into place only when TeX
 succeeded. A failure raises `TexError` with the relevant lines of TeX's log
-and the path of the kept build directory.
+and the path of the kept build directory. TeX runs without shell escape and
+with kpathsea's `openin_any=p` (no file read by an absolute path or from a
+parent folder): a document that quotes a student never gives TeX more.
 """
 from __future__ import annotations
 
@@ -104,9 +106,11 @@ def standalone(report: dict) -> str:
 def tex_engine() -> list[str] | None:
     """The command that compiles `doc.tex`, or None when no engine is installed."""
     if shutil.which("latexmk") and shutil.which("pdflatex"):
-        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "doc.tex"]
+        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+                "-latexoption=-no-shell-escape", "doc.tex"]
     if shutil.which("pdflatex"):
-        return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "doc.tex"]
+        return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape",
+                "doc.tex"]
     return None
 
 
@@ -126,7 +130,8 @@ def log_excerpt(log: str, context: int = 3, limit: int = 30) -> str:
 def _run(command: list[str], build: Path) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(command, cwd=build, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=TEX_TIMEOUT, env={**os.environ, "TEXINPUTS": f"{build}:"})
+                              timeout=TEX_TIMEOUT, env={**os.environ, "TEXINPUTS": f"{build}:",
+                                                        "openin_any": "p"})  # no \input{/etc/...}
     except subprocess.TimeoutExpired as exc:
         raise TexError(f"{command[0]} did not finish in {TEX_TIMEOUT} s; the source is kept at {build / 'doc.tex'}") \
             from exc

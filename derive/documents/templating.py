@@ -20,7 +20,8 @@ _TEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", 
 _UNICODE_MATH = {"σ": r"\sigma", "δ": r"\delta", "Σ": r"\Sigma", "Δ": r"\Delta", "Ψ": r"\Psi", "ψ": r"\psi",
                  "φ": r"\phi", "λ": r"\lambda", "ℓ": r"\ell", "∂": r"\partial", "−": "-", "·": r"\cdot",
                  "×": r"\times", "→": r"\to", "²": "^2", "‖": r"\|", "ŷ": r"\hat{y}", "⊙": r"\odot",
-                 "π": r"\pi", "α": r"\alpha", "β": r"\beta", "η": r"\eta", "θ": r"\theta", "ε": r"\epsilon"}
+                 "π": r"\pi", "α": r"\alpha", "β": r"\beta", "η": r"\eta", "θ": r"\theta", "ε": r"\epsilon",
+                 "≠": r"\neq", "≤": r"\leq", "≥": r"\geq"}
 _UNICODE_TEXT = {"…": r"\ldots{}", "’": "'", "“": "``", "”": "''", "–": "--", "—": "---"}
 
 
