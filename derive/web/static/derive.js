@@ -135,13 +135,18 @@
     const head = el("p", "verdict-word");
     head.appendChild(el("strong", null, word));
     box.appendChild(head);
-    box.appendChild(el("p", "verdict-message", data.message));
+    const c = data.counterexample;
+    const why = data.diagnosis && data.diagnosis.length;
+    const restates = data.message === word || data.message === word + " to the reference";
+    if (!c && !why && !restates) {  // else the lines below say it, each once
+      box.appendChild(el("p", "verdict-message", data.message));
+    }
     if (data.student_latex) {
       const read = el("p", "verdict-reading", names.student + ": ");
       read.appendChild(mathNode(data.student_latex, false));
       box.appendChild(read);
     }
-    if (data.diagnosis && data.diagnosis.length) {
+    if (why) {
       box.appendChild(el("p", "verdict-label", "Why:"));
       const list = el("ul", "diagnosis");
       data.diagnosis.forEach(function (why) { list.appendChild(el("li", null, why)); });
@@ -150,7 +155,6 @@
     if (data.assumptions_used && data.assumptions_used.length) {
       box.appendChild(el("p", "assumptions", "Assumptions used: " + data.assumptions_used.join("; ")));
     }
-    const c = data.counterexample;
     if (c) {
       const lines = el("div", "counterexample");
       lines.appendChild(el("p", null, "Counterexample: at " + (pointText(c.point) || "every point")));
