@@ -31,6 +31,8 @@ from derive.parsing.derivatives import parse_side
 from derive.problem import library
 from derive.problem.spec import D
 
+from .test_reading import _unit_vector
+
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 
@@ -340,25 +342,6 @@ def test_a_link_wrong_in_the_stated_case():
 
 
 # -- the student's own names ("Let g_i = ...", ":=", "where") -----------------------------------
-def _unit_vector():
-    """y = x/‖x‖, r = ‖x‖: a problem outside the catalogue, written here."""
-    from sympy import KroneckerDelta, Sum, sqrt
-
-    from derive.spec import D as Pending
-    from derive.spec import Spec
-
-    spec = Spec(id="unit-vector", title="x/‖x‖", source="test", statement=r"Let $y = x / \|x\|$, $r = \|x\|$.")
-    n = spec.dim("n")
-    i, j, k = spec.indices("i j k", range=n)
-    x, y = spec.tensor("x", n), spec.tensor("y", n)
-    r = spec.scalar("r")
-    spec.define(r, sqrt(Sum(x[k] ** 2, (k, 1, n))))
-    spec.define(y[i], x[i] / r)
-    spec.part("jacobian", r"Find $\partial y_i/\partial x_j$.", target=Pending(y[i], x[j]),
-              reference=(KroneckerDelta(i, j) - y[i] * y[j]) / r, free=(i, j), matrix=True)
-    return spec
-
-
 UNIT_WITH_NAMES = r"""Let $s = \sum_k x_k^2$ and $u_i := x_i / s$. Then
 
 $$\frac{\partial y_i}{\partial x_j} = \frac{\partial}{\partial x_j} \frac{x_i}{\sqrt{s}}

@@ -93,23 +93,21 @@ def settle(spec, a, b, env: Point, va, vb) -> bool:
                 return False  # the difference stays: a real one
             # it shrank, but not by 80 orders: 40 digits lost to cancellation ((1+x)^50 (1-x)^50 - (1-x²)^50);
             # at 400 digits rounding shrinks again, a real difference stays
-            ta, tb = _value(spec, a, env, 400), _value(spec, b, env, 400)
-            if ta is JUMP or tb is JUMP:
-                return True
-            if ta is None or tb is None:
-                return False
-            with mpmath.workdps(400):
-                third = abs(_as_mp(ta) - _as_mp(tb))
-                return bool(third <= second * mpmath.mpf(10) ** -200 or third <= size * mpmath.mpf(10) ** -300)
+            return _shrinks(spec, a, b, env, 400, second, -200, size * mpmath.mpf(10) ** -300)
     # exactly equal at 40 digits but not at 120: does it shrink again at 200?
-    ta, tb = _value(spec, a, env, 200), _value(spec, b, env, 200)
+    return _shrinks(spec, a, b, env, 200, second, -60)
+
+
+def _shrinks(spec, a, b, env: Point, dps: int, before, orders: int, floor=0) -> bool:
+    """Evaluated again at `dps` digits, is the difference at most `before` × 10^orders (or `floor`)?"""
+    ta, tb = _value(spec, a, env, dps), _value(spec, b, env, dps)
     if ta is JUMP or tb is JUMP:
-        return True
+        return True  # too close to a jump to tell
     if ta is None or tb is None:
         return False
-    with mpmath.workdps(200):
-        third = abs(_as_mp(ta) - _as_mp(tb))
-        return bool(third <= second * mpmath.mpf(10) ** -60)
+    with mpmath.workdps(dps):
+        now = abs(_as_mp(ta) - _as_mp(tb))
+        return bool(now <= before * mpmath.mpf(10) ** orders or now <= floor)
 
 
 def _as_mp(value):

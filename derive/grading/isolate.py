@@ -123,6 +123,14 @@ class _Worker:
         self.process.join(1)
         self.connection.close()
 
+    def stop(self) -> None:
+        """Tell the worker to end (an idle one exits), then make sure it has."""
+        try:
+            self.connection.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.kill()
+
 
 def run(function: Callable, tasks: Iterable, jobs: int, timeout: float,
         memory_mb: int = DEFAULT_MEMORY_MB) -> Iterator[tuple]:
@@ -168,11 +176,7 @@ def run(function: Callable, tasks: Iterable, jobs: int, timeout: float,
                     yield key, Failure(f"the check did not finish within {timeout:g} s and was stopped")
     finally:
         for worker in workers:
-            try:
-                worker.connection.send(None)
-            except (BrokenPipeError, OSError):
-                pass
-            worker.kill()
+            worker.stop()
 
 
 def _death(worker: _Worker) -> str:
@@ -279,8 +283,4 @@ class Pool:
         with self._lock:
             workers = list(self._all)
         for worker in workers:
-            try:
-                worker.connection.send(None)
-            except (BrokenPipeError, OSError):
-                pass
-            worker.kill()
+            worker.stop()
