@@ -500,15 +500,23 @@ def test_seed_004_phi_where_phi_prime_belongs_once_a_header_maps_the_names():
         check_steps(spec, text)
     report = check_steps(spec, SEED_004_HEADER + text[text.index("\n") + 1:])
     wrong = [link for link in report.links if link.verdict == DOES_NOT_FOLLOW]
-    assert [link.line for link in wrong] == [54]
+    assert [link.line for link in wrong] == [54, 57, 63]
     assert wrong[0].diagnosis[0] == "φ where φ' belongs"
     assert "every dimension 1" in wrong[0].message
+    # ∂J/∂b² = ∂J/∂a³ · ∂a²/∂z³ · ∂z³/∂b²: a chain rule of names, with a² where a³ belongs
+    assert wrong[1].diagnosis[0] == "A2 does not depend on Z3: ∂A2/∂Z3 is 0"
+    # ∂J/∂w¹ as one chain of factors: J (regularised) also depends on W1 directly
+    assert wrong[2].diagnosis[0] == "J depends on W1 through Ψ and directly: one chain of factors leaves out the " \
+                                    "other routes"
+    chains = [link for link in report.links if "as a chain rule" in link.message and link.verdict == FOLLOWS_IF]
+    assert [link.line for link in chains] == [46, 54]
     held = [link for link in report.links if link.verdict == FOLLOWS_IF]
     assert len(held) >= 4 and all(link.condition == "every dimension 1" for link in held)
 
 
-def test_size_one_reading_refuses_a_derivative_of_a_name_by_a_name():
-    """At size one the problem's definitions are not substituted, so ∂J/∂a³ has no value there: not read."""
+def test_size_one_reading_does_not_mix_a_chain_of_names_with_what_it_equals():
+    """At size one the problem's definitions are not substituted, so ∂J/∂a³ has no value next to what the
+    student says it is: such a link is not read (a chain rule of names on both sides is)."""
     spec = library.load("two-layer-l2")
     text = SEED_004_HEADER + ("$$\\frac{\\partial J}{\\partial a^3} \\cdot \\frac{\\partial a^3}{\\partial z^3}"
                               " = \\frac{1}{N}(\\psi(z^3) - \\Delta)$$\n")
@@ -560,3 +568,33 @@ def test_a_literal_index_stated_in_the_prose_is_substituted():
     wrong = check_steps(spec, "For $j = 1$:\n\n$$z_j = v_1 - \\sigma_2 \\sum_{i=1}^n v_i$$\n", part)
     assert [link.verdict for link in wrong.links] == [DOES_NOT_FOLLOW]
     assert wrong.final is not None and wrong.final.verdict == "not_equivalent"
+
+
+def test_a_chain_rule_of_names_on_a_network_written_here():
+    """h = W x, y = tanh(h), L = Σ y²: index-free chain rules judged by what depends on what."""
+    from sympy import Sum, tanh
+
+    from derive.spec import D as Pending
+    from derive.spec import Spec
+
+    spec = Spec(id="tanh-layer", title="a tanh layer", source="test", statement="h = Wx, y = tanh(h), L = Σ y²")
+    n = spec.dim("n")
+    i, j = spec.indices("i j", range=n)
+    x, w, h, y = spec.tensor("x", n), spec.tensor("W", n, n), spec.tensor("h", n), spec.tensor("y", n)
+    loss = spec.scalar("L")
+    spec.define(h[i], Sum(w[i, j] * x[j], (j, 1, n)))
+    spec.define(y[i], tanh(h[i]))
+    spec.define(loss, Sum(y[i] ** 2, (i, 1, n)))
+    spec.part("dW", "Find $\\partial L/\\partial W$.", target=Pending(loss, w[i, j]),
+              reference=2 * y[i] * (1 - y[i] ** 2) * x[j], free=(i, j), matrix=True)
+
+    def verdicts(chain: str) -> list:
+        return [(link.verdict, link.diagnosis[:1]) for link in check_steps(spec, chain, spec.parts[0]).links]
+
+    assert verdicts("$$\\frac{\\partial L}{\\partial W} = \\frac{\\partial L}{\\partial y} "
+                    "\\frac{\\partial y}{\\partial h} \\frac{\\partial h}{\\partial W}$$") == [(FOLLOWS_IF, [])]
+    assert verdicts("$$\\frac{\\partial L}{\\partial W} = \\frac{\\partial L}{\\partial y} "
+                    "\\frac{\\partial h}{\\partial y} \\frac{\\partial h}{\\partial W}$$") == [
+        (DOES_NOT_FOLLOW, ["h does not depend on y: ∂h/∂y is 0"])]
+    assert verdicts("$$\\frac{\\partial L}{\\partial W} = \\frac{\\partial L}{\\partial h} "
+                    "\\frac{\\partial y}{\\partial h} \\frac{\\partial h}{\\partial W}$$")[0][0] == DOES_NOT_FOLLOW

@@ -496,15 +496,17 @@ def _diagnosis(spec: Spec, left, right, values: list) -> list[str]:
         return []
     close = mpmath.mpf(10) ** -20
     for dim in sorted({d for env, _ in ratios for d in env.sizes}, key=str):
-        if all(abs(r - env.sizes[dim]) <= close * env.sizes[dim] for env, r in ratios) and \
-                len({env.sizes[dim] for env, _ in ratios}) >= 1:
+        # a size that is the same at every point (K = 2 throughout) is told from a constant 2 only by a sum
+        # over its index of a term without it
+        varies = len({env.sizes[dim] for env, _ in ratios}) > 1
+        empty = [s for s in _idle_sums(right) if spec.index_range.get(s) == dim]
+        if all(abs(r - env.sizes[dim]) <= close * env.sizes[dim] for env, r in ratios) and (varies or empty):
             label = _name(spec, dim)
-            empty = [s for s in _idle_sums(right) if spec.index_range.get(s) == dim]
             if empty:
                 letter = _name(spec, empty[0])
                 return [f"a factor {label}: a sum over {letter} of a term without {letter}"]
             return [f"a factor {label} too many"]
-        if all(abs(r * env.sizes[dim] - 1) <= close for env, r in ratios):
+        if varies and all(abs(r * env.sizes[dim] - 1) <= close for env, r in ratios):
             return [f"a factor {_name(spec, dim)} missing (the right side is 1/{_name(spec, dim)} of the left)"]
     first = ratios[0][1]
     if all(abs(r - first) <= close * max(1, abs(first)) for _, r in ratios):
@@ -724,17 +726,24 @@ def _size_one_link(spec: Spec, part: Part, before: Side, side: Side, names, seed
     """The link between two index-free matrix sides, judged with every dimension 1 (`sizeone.py`); None when
     either side does not read so."""
     try:
-        left, right = (sizeone.read(rename(s.text, names) if names else s.text, spec) for s in (before, side))
+        (left, how), (right, how_right) = (sizeone.read(rename(s.text, names) if names else s.text, spec)
+                                           for s in (before, side))
     except ParseError:
         return None
+    if how != how_right:
+        return None  # a chain rule of names on one side, what they are on the other: no size-one reading
     one = size_one(spec)
-    judged = judge(one.judging, part, left, right, seed=seed, timeout=timeout)
+    judging = one.chained if how == sizeone.CHAIN else one.judging
+    judged = judge(judging, part, left, right, seed=seed, timeout=timeout)
+    rule = " as a chain rule" if how == sizeone.CHAIN else ""
     if judged.verdict == FOLLOWS:
         judged.verdict, judged.condition = FOLLOWS_IF, sizeone.CONDITION
-        judged.message = "holds with every dimension 1 (each matrix a number); order and transposes are not seen"
+        judged.message = (f"holds{rule} with every dimension 1 (each matrix a number); order and transposes are "
+                          "not seen")
     elif judged.verdict == DOES_NOT_FOLLOW:
-        judged.message = "with every dimension 1 (each matrix a number): " + judged.message
-        judged.diagnosis[:0] = _derivative_for_function(one.judging, part, left, right, seed, timeout)
+        judged.message = f"with every dimension 1 (each matrix a number){rule}: " + judged.message
+        judged.diagnosis[:0] = sizeone.chain_words(spec, left, right) if how == sizeone.CHAIN else \
+            _derivative_for_function(one.judging, part, left, right, seed, timeout)
     judged.line, judged.left_latex, judged.right_latex = side.line, before.text, side.text
     judged.reason, judged.part = side.reason, part.id
     return judged
