@@ -252,8 +252,11 @@ class _Builder:
                     (inner or re.match(r"[+\-−]|\\cdot|\\times", text)):
                 last = self.current.sides[-1]  # a side that goes on on the next row: `&= a + b \\ &\quad + c`
                 last.text, last.raw = f"{last.text} {text}", f"{last.raw} {row.strip()}"
-            elif text:
+            elif text:  # a left side alone on its row (`\frac{∂E}{∂w} \\ &= ...`): the rows `= ...` go on from it
                 self.end()
+                self.current = Chain(before=before, context=self.context)
+                lead = len(row) - len(row.lstrip())
+                self.add(Side(text, _line_of(self.text, offset + lead), None, row.strip()))
             return
         starts = [0] + [end for _, end, _ in cuts]
         ends = [start for start, _, _ in cuts] + [len(row)]
@@ -264,8 +267,8 @@ class _Builder:
             if n == 0:
                 if text:  # a new left side: a new chain
                     self.end()
-                    lead = _LEADING_PROSE.match(piece)  # `\text{where } Δ = ...`: the chain's own prose
-                    self.current = Chain(before=f"{before} {lead.group(1)}".strip() if lead else before,
+                    prose = _LEADING_PROSE.match(piece)  # `\text{where } Δ = ...`: the chain's own prose
+                    self.current = Chain(before=f"{before} {prose.group(1)}".strip() if prose else before,
                                          context=self.context)
                 elif self.current is None:
                     self.current = Chain(before=before, context=self.context)

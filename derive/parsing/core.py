@@ -87,6 +87,7 @@ class ParserCore:
         self.row_vectors: frozenset = frozenset()  # vectors read as rows (parse(..., rows=True))
         self.bare_calls: list = []  # functions written without an argument in a one-variable part (σ for σ(s))
         self.bound: list[tuple[str, sp.Symbol]] = []
+        self.bound_range: dict = {}  # a bound index's range where its sum gives one (Σ_{k=1}^{n_y})
         self.derivatives = 0  # orders of the derivatives taken so far (d/dx in free expressions)
         # entries whose index runs over another range (g_j, j over N, g over M): allowed only where an
         # indicator [j <= M] in the answer guards them; (message, position, index, dimension, base)

@@ -144,8 +144,8 @@ def parse_side(text: str, vocab: Vocabulary, fmt: str = "auto", matrix: bool = F
 
 
 #: `\left. \frac{\partial J}{\partial W}\right|_{Z_3\ \mathrm{fixed}}`: the closing bar and what it holds fixed
-_HELD = re.compile(r"(?:\\right\s*)?\|\s*_\s*\{(?P<names>[^{}]*?)(?:\\[ ,;:]|~|\s)*"
-                   r"\\(?:mathrm|text|textrm)\s*\{\s*fixed\s*\}\s*\}")
+_HELD = re.compile(r"(?:\\right\s*)?\|\s*_\s*\{(?P<names>(?:[^{}\\]|\\(?!mathrm|text))*)"
+                   r"\\(?:mathrm|textrm|text)\s*\{\s*fixed\s*\}\s*\}")  # no nested repeats: linear
 _DERIVATIVE_START = re.compile(r"\\frac\s*\{\s*\\partial|∂")
 
 
@@ -158,12 +158,14 @@ def _held_fixed(text: str, vocab: Vocabulary) -> tuple[str, dict[int, tuple]]:
         if not starts:
             raise ParseError("a bar |_{... fixed} closes no derivative", m.start(), text)
         start = starts[-1]
-        held[start] = tuple(_quantity(name.strip(" \\"), vocab, text, m.start())
-                            for name in m.group("names").split(",") if name.strip(" \\"))
+        held[start] = tuple(_quantity(name.strip(" ~\\;:"), vocab, text, m.start())
+                            for name in m.group("names").split(",") if name.strip(" ~\\;:"))
         text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-        opening = re.search(r"(?:\\left\s*)?\.\s*$", text[:start])
-        if opening:
-            text = text[:opening.start()] + " " * (start - opening.start()) + text[start:]
+        head = text[:start].rstrip()
+        if head.endswith("."):  # the opening `\left.` (or the `.` a cleaned side keeps of it)
+            cut = len(head) - 1
+            cut -= 5 if head[:cut].endswith("\\left") else 0
+            text = text[:cut] + " " * (start - cut) + text[start:]
     return text, held
 
 

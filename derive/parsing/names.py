@@ -80,8 +80,8 @@ class NameRules(ParserCore):
             return self.call(t, funcs[0])
         if tensors and (self.at("_") or self.at("[")):
             return NameRef(t, tensors)
-        if "scalar" in by:
-            return by["scalar"][0].obj
+        if "scalar" in by:  # two scalars of one name (ℓ of p, ℓ of x): the one this part involves
+            return next((e.obj for e in by["scalar"] if e.obj in self.vocab.prefer), by["scalar"][0].obj)
         if tensors:
             return NameRef(t, tensors)
         for kind in ("dim", "index", "const"):
