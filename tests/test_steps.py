@@ -598,3 +598,17 @@ def test_a_chain_rule_of_names_on_a_network_written_here():
         (DOES_NOT_FOLLOW, ["h does not depend on y: ∂h/∂y is 0"])]
     assert verdicts("$$\\frac{\\partial L}{\\partial W} = \\frac{\\partial L}{\\partial h} "
                     "\\frac{\\partial y}{\\partial h} \\frac{\\partial h}{\\partial W}$$")[0][0] == DOES_NOT_FOLLOW
+
+
+def test_the_whole_files_time_limit_holds_for_size_one_links_too():
+    """Index-free links are judged at size one only while the file's time lasts: a long hostile file ends."""
+    import time
+
+    spec = library.load("two-layer-l2")
+    link = "\\frac{\\partial}{\\partial a^2} (a^2 w^2 + b^2) = w^2"
+    text = SEED_004_HEADER + "".join(f"$${link}$$\n\n" for _ in range(400))
+    start = time.monotonic()
+    report = check_steps(spec, text, spec.part_by_id("dZ2"), timeout=0.01)  # 0.24 s for the whole file
+    assert time.monotonic() - start < 30
+    summary = report.summary()
+    assert summary["undecided"] > 0 and summary["follows_if"] < 400

@@ -637,6 +637,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                          f"({', '.join(show(p.target, spec) for p in spec.parts)}): name the part", None, "")
     concrete = _Concrete(spec)
     file_deadline = time.monotonic() + FILE_TIMEOUT_FACTOR * timeout
+    late = f"not judged: the whole file's time limit ({FILE_TIMEOUT_FACTOR * timeout:g} s) is spent"
     links: list[Link] = []
     final: tuple[Side, Part, sp.Expr | None, str | None] | None = None
     final_chain, final_literal = chains[0], {}
@@ -660,18 +661,22 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 continue
             before = chain.sides[k - 1]
             link = Link(side.line, before.text, side.text, UNREAD, reason=side.reason, part=chain_part.id)
+            spent = time.monotonic() > file_deadline
             at_one = _size_one_link(spec, chain_part, before, side, names, f"{spec.id}/{n}/{k}/1", timeout) \
-                if error is not None or last is None else None
+                if (error is not None or last is None) and not spent else None
             if at_one is not None:
                 link = at_one
+            elif spent and (error is not None or last is None):
+                link.verdict = UNDECIDED
+                link.message = late
             elif error is not None:
                 link.message = f"this side does not read: {error}"
             elif last is None:
                 link.message = f"the side before does not read: {first_error}"
                 last = good = (side, expr)
-            elif time.monotonic() > file_deadline:
+            elif spent:
                 link.verdict = UNDECIDED
-                link.message = f"not judged: the whole file's time limit ({FILE_TIMEOUT_FACTOR * timeout:g} s) is spent"
+                link.message = late
                 last = good = (side, expr)
             else:
                 judged = judge(spec, chain_part, last[1], expr, seed=f"{spec.id}/{n}/{k}", timeout=timeout,
