@@ -227,7 +227,7 @@ def test_after_a_wrong_step_the_next_side_is_judged_from_the_last_right_one():
 
 
 #: each section, and the links it must judge (a floor: what the reader reads today; raise it as it reads more)
-SEED_002 = [("softmax-jacobian", None, 1, 23, 6), ("softmax-cross-entropy", "dloss-dprob", 35, 45, 3),
+SEED_002 = [("softmax-jacobian", None, 1, 23, 8), ("softmax-cross-entropy", "dloss-dprob", 35, 45, 3),
             ("tanh-derivative", None, 47, 51, 5), ("softmax-shift-invariance", None, 53, 57, 2),
             ("log-softmax-jacobian", None, 59, 91, 16)]
 
@@ -612,3 +612,27 @@ def test_the_whole_files_time_limit_holds_for_size_one_links_too():
     assert time.monotonic() - start < 30
     summary = report.summary()
     assert summary["undecided"] > 0 and summary["follows_if"] < 400
+
+
+MATRIX_BY_ENTRIES = (r"\begin{bmatrix} \sigma_1(1 - \sigma_1) & \dots & -\sigma_N \sigma_1 \\ "
+                     r"-\sigma_1 \sigma_2 & \dots & -\sigma_N \sigma_2 \\ \vdots & \ddots & \vdots \\ "
+                     r"-\sigma_1 \sigma_N & \dots & \sigma_N (1 - \sigma_N) \end{bmatrix}")
+
+
+def test_a_matrix_written_by_its_entries_with_ellipses():
+    """Seed 002 (a): D_x σ as a bmatrix with ⋯ and ⋮, its diagonal unlike the rest; N from Σ_{j=1}^N."""
+    spec, part = jacobian()
+    head = "with $\\sigma_i = e^{x_i} / \\sum_{j=1}^N e^{x_j}$\n\n"
+    right = check_steps(spec, head + f"$$\\frac{{\\partial \\sigma_i}}{{\\partial x_j}} = {MATRIX_BY_ENTRIES}$$", part)
+    assert [link.verdict for link in right.links] == [FOLLOWS, FOLLOWS]  # the definition, the matrix
+    flipped = MATRIX_BY_ENTRIES.replace("-\\sigma", "+\\sigma").replace("& +", "& ").replace("\\\\ +", "\\\\ ")
+    wrong = check_steps(spec, head + f"$$\\frac{{\\partial \\sigma_i}}{{\\partial x_j}} = {flipped}$$", part)
+    # every off-diagonal sign flipped: still a pattern, right on the diagonal only
+    assert (wrong.links[-1].verdict, wrong.links[-1].condition) == (FOLLOWS_IF, "i = j")
+    broken = MATRIX_BY_ENTRIES.replace("-\\sigma_N \\sigma_2", "\\sigma_N \\sigma_2")  # one entry off the pattern
+    odd = check_steps(spec, head + f"$$\\frac{{\\partial \\sigma_i}}{{\\partial x_j}} = {broken}$$", part)
+    assert odd.links[-1].verdict == UNREAD  # no pattern is guessed around it
+    entries = check_steps(spec, "$$D_x \\sigma \\stackrel{\\text{def.}}{:=} "
+                                "\\left(\\frac{\\partial \\sigma_i}{\\partial x_j}\\right)_{ij} = "
+                                "\\left(\\frac{\\partial \\sigma_j}{\\partial x_i}\\right)_{ji}$$", part)
+    assert [link.verdict for link in entries.links] == [FOLLOWS, FOLLOWS]

@@ -191,7 +191,7 @@ def read_side(text: str, spec: Spec, part: Part, names: list[tuple[str, str]] | 
     if named is not None:
         return named
     text = _notation(text, spec, part)
-    listed = _listed(text, spec, part, names)
+    listed = _listed(text, spec, part, names) if "matrix" not in text else _matrix(text, spec, part, names)
     if listed is not None:
         return listed
     first: ParseError | None = None
@@ -213,6 +213,72 @@ def read_side(text: str, spec: Spec, part: Part, names: list[tuple[str, str]] | 
 _DOTS = r"(?:\\[lc]?dots[bcm]?|\.\.\.?|…|⋯)"
 _LIST = re.compile(r"^\s*[\[(]\s*(?P<items>.+?)\s*[,\s]\s*(?:\\q?quad\s*)?" + _DOTS +
                    r"\s*(?:,|\\q?quad)?\s*(?P<last>[^,]+?)\s*[\])]\s*$", re.S)
+
+
+_MATRIX = re.compile(r"^\s*\\begin\{(?P<env>[bpvBV]?matrix)\}(?P<body>.*)\\end\{(?P=env)\}\s*$", re.S)
+_VERTICAL = re.compile(r"^\s*(?:\\vdots|\\ddots|⋮|⋱)\s*$")  # a row of these stands for the rows between
+_GAP = re.compile(r"^\s*(?:\\[lcvd]?dots[bcm]?|\\ddots|\.\.\.|…|⋯|⋮|⋱)?\s*$")
+
+
+def _matrix(text: str, spec: Spec, part: Part, names) -> sp.Expr | None:
+    """A matrix written by its entries with ellipses (`\\begin{bmatrix} a_{11} & \\dots & a_{1N} \\\\ \\vdots &
+    \\ddots & \\vdots \\\\ a_{N1} & \\dots & a_{NN} \\end{bmatrix}`), as its entry at the part's free indices: the
+    rows and columns before an ellipsis count from 1, those after it from the last (n); one pattern in the row
+    and column index fits every written entry, or one on the diagonal and one off it. None when no pattern
+    fits (a written entry that breaks it is not guessed around)."""
+    m = _MATRIX.match(text)
+    if m is None or len(part.free) != 2:
+        return None
+    row, col = part.free
+    last = spec.index_range[row]
+    if spec.index_range[col] != last:
+        return None
+    rows = [r.split("&") for r in re.split(r"\\\\", m.group("body")) if r.strip()]
+    entries: list[tuple[sp.Expr, sp.Expr, sp.Expr]] = []
+    for r_at, r_pos in _positions([any(_VERTICAL.match(c) for c in r) for r in rows], last):
+        cells = rows[r_at]
+        for c_at, c_pos in _positions([bool(_GAP.match(c)) for c in cells], last):
+            try:
+                entries.append((r_pos, c_pos, read_side(cells[c_at], spec, part, names)))
+            except ParseError:
+                return None
+    off = [e for e in entries if e[0] != e[1]]
+    on = [e for e in entries if e[0] == e[1]]
+    whole = _pattern(off[:1] or on[:1], entries, row, col)
+    if whole is not None and len(entries) >= 3:
+        return whole
+    off_pattern, on_pattern = _pattern(off[:1], off, row, col), _pattern(on[:1], on, row, row)
+    if off_pattern is None or on_pattern is None or len(off) < 2 or len(on) < 2:
+        return None
+    delta = sp.KroneckerDelta(row, col)
+    return delta * on_pattern + (1 - delta) * off_pattern
+
+
+def _positions(gaps: list[bool], last: sp.Expr) -> list[tuple[int, sp.Expr]]:
+    """(place in the list, index) of the written items: from 1 before the first gap, from `last` after the last
+    one; those between two gaps have no known index and are left out."""
+    if not any(gaps):
+        return []  # all written out: at one size only
+    first, final = gaps.index(True), len(gaps) - 1 - gaps[::-1].index(True)
+    out = [(k, sp.Integer(k + 1)) for k in range(first)]
+    out += [(k, last - (len(gaps) - 1 - k)) for k in range(final + 1, len(gaps))]
+    return [(k, pos) for k, pos in out if not gaps[k]]
+
+
+def _pattern(seed: list, entries: list, row: sp.Symbol, col: sp.Symbol) -> sp.Expr | None:
+    """The entry's pattern from `seed`'s one entry (its row index made `row`, its column index `col`) when it
+    gives every entry of `entries` at its place; None otherwise."""
+    if not seed:
+        return None
+    r0, c0, e0 = seed[0]
+
+    def general(e):
+        return e.base[tuple(row if i == r0 else col if i == c0 else i for i in e.indices)]
+
+    pattern = e0.replace(lambda e: isinstance(e, sp.Indexed), general)
+    if all(pattern.xreplace({row: r, col: c}) == e for r, c, e in entries):
+        return pattern
+    return None
 
 
 def _listed(text: str, spec: Spec, part: Part, names) -> sp.Expr | None:

@@ -93,7 +93,8 @@ def _line_of(text: str, offset: int) -> int:
 # -- cleaning one side -------------------------------------------------------------------
 _DROP_COMMANDS = re.compile(r"\\(?:left|right|displaystyle|textstyle|nonumber|notag|quad|qquad|big|Big|bigg|Bigg)"
                             r"(?![A-Za-z])|\\[,;:!]")
-_NUMBERING = re.compile(r"\\q?quad\s*\(\s*[\w.*]{1,6}\s*\)|\(\s*\d{1,3}[a-z]?\s*\)\s*$")
+_NUMBERING = re.compile(r"\\q?quad\s*\(\s*[\w.*]{1,6}\s*\)|\(\s*\d{1,3}[a-z]?\s*\)\s*$"
+                        r"|^\s*\(\s*[a-z]\s*\)\s*\\q?quad")  # `(a) \quad D_x σ = ...`: the part's label
 
 
 _PROSE_TAIL = re.compile(r"\\(?:text|textrm|mbox)\s*\{\s*(?:with|where|for|since|as|because|using|by|if|"
@@ -151,7 +152,8 @@ def clean(side: str) -> str:
             text = text[:m.start()]
             break
     text = _DROP_COMMANDS.sub(" ", text)
-    text = text.replace("&", " ")
+    inner = [(m.start(), m.end()) for m in _INNER.finditer(text)]  # a matrix keeps its `&` between entries
+    text = "".join(" " if c == "&" and not any(a <= k < b for a, b in inner) else c for k, c in enumerate(text))
     text = " ".join(text.split())
     text = re.sub(r"[\s,.;:]+$", "", text)
     text = re.sub(r"^[\s,.;:]+", "", text)
@@ -183,9 +185,9 @@ def _splits(row: str) -> list[tuple[int, int, str | None]]:
             name = "\\stackrel" if row.startswith("\\stackrel", k) else "\\overset"
             first = _group(row, k + len(name))
             second = _group(row, first[1]) if first else None
-            if first and second and second[0].strip() == "=":
-                found.append((k, second[1], " ".join(first[0].replace("\\text", "").replace("{", " ")
-                                                     .replace("}", " ").split()) or None))
+            if first and second and second[0].strip() in ("=", ":="):  # `\stackrel{def.}{:=}`: a definition
+                found.append((k, second[1], DEFINITION if second[0].strip() == ":=" else " ".join(
+                    first[0].replace("\\text", "").replace("{", " ").replace("}", " ").split()) or None))
                 k = second[1]
                 continue
         if c == "\\":

@@ -266,6 +266,18 @@ class IndexRules(ParserCore):
             items = self.index_items()
             idx = [self.index_symbol(x, p) for x, p in items if x != "="]
             return self.entry_of(value, idx, pos)
+        if isinstance(value, sp.Expr) and self.vocab.mode != "free":  # (∂ log σ_i/∂x_j)_{ij}: the matrix of
+            self.advance()                                              # these entries, at its entry (i, j)
+            items = self.index_items()
+            idx = [self.index_symbol(x, p) for x, p in items if x != "="]
+            free = {s for s in value.free_symbols if s in self.vocab.index_range}
+            if len(idx) == 1 and set(idx) == free:
+                return value
+            if len(idx) == 2 and set(idx) == free and set(idx) == set(self.vocab.target_indices):
+                # M_{ab} = value: at the target's entry (row, column), value with a, b put there
+                row, col = self.vocab.target_indices
+                return value.xreplace({idx[0]: row, idx[1]: col})  # one pass: (f_ij)_{ji} is f_ji
+            self.fail("a bracket's subscript names the free indices of its entry: (f_ij)_{ij}", pos)
         self.fail("only a vector or matrix takes indices here", pos)
 
     def entry_of(self, m: Mat, idx: list, pos: int):

@@ -123,6 +123,7 @@ class Vocabulary:
     prefer: frozenset = frozenset()  # bases of the part (tie-break between equally named tensors)
     row_vectors: frozenset = frozenset()  # vectors the statement calls row vectors (read so on a second try)
     variable: Any = None  # the one scalar a one-variable part differentiates by (σ alone is σ(s) there)
+    target_indices: tuple = ()  # the part's free indices, in the order of its target's entry (row, column)
     assume: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
     bodies: Mapping = field(default_factory=dict)  # a spec function with a body -> its Lambda (for f')
     hint: str = ""
@@ -296,8 +297,10 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
     inputs = {quantity: _reachable(spec, definition.body) for quantity, definition in spec.definitions.items()}
     prefer: frozenset = frozenset()
     variable = None
+    free: tuple = ()
     if part_id is not None:
         part = spec.part_by_id(part_id)
+        free = tuple(part.free)
         prefer = _reachable(spec, part.target)
         wrt = part.target.args[1] if isinstance(part.target, D) else None
         if isinstance(wrt, sp.Symbol) and not part.free:
@@ -310,6 +313,7 @@ def _from_spec(spec, part_id: str | None) -> Vocabulary:
         "problem", surfaces, _extended(surfaces, continued), merged,
         indices={s.name: s for s in spec.index_range}, index_range=dict(spec.index_range),
         shapes=dict(spec.shapes), depends=depends, inputs=inputs, prefer=prefer, variable=variable,
+        target_indices=free,
         row_vectors=frozenset(getattr(spec, "row_vectors", ())),
         hint=hint, index_hint=index_hint,
         spec_id=spec.id, reserved=frozenset(reserved), builtin_words=_builtin_words(surfaces, merged),
