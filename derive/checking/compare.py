@@ -17,6 +17,7 @@ import sympy as sp
 
 from ..printing.base import ascii_name
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
+from .dual import as_mp
 from .evaluate import Evaluator, OnJump, Undefined
 
 POINTS = 6
@@ -80,8 +81,8 @@ def settle(spec, a, b, env: Point, va, vb) -> bool:
     if wa is None or wb is None:
         return False
     with mpmath.workdps(120):  # conversions too: 10^30 as a 15-digit float is not 10^30
-        wa, wb = _as_mp(wa), _as_mp(wb)
-        first = abs(_as_mp(va) - _as_mp(vb))
+        wa, wb = as_mp(wa), as_mp(wb)
+        first = abs(as_mp(va) - as_mp(vb))
         second = abs(wa - wb)
         size = max(abs(wa), abs(wb))
         if second == 0:
@@ -106,14 +107,8 @@ def _shrinks(spec, a, b, env: Point, dps: int, before, orders: int, floor=0) -> 
     if ta is None or tb is None:
         return False
     with mpmath.workdps(dps):
-        now = abs(_as_mp(ta) - _as_mp(tb))
+        now = abs(as_mp(ta) - as_mp(tb))
         return bool(now <= before * mpmath.mpf(10) ** orders or now <= floor)
-
-
-def _as_mp(value):
-    if isinstance(value, Fraction):
-        return mpmath.mpf(value.numerator) / value.denominator
-    return mpmath.mpf(value) if isinstance(value, int) else value
 
 
 MIN_POINTS = 3
@@ -183,7 +178,7 @@ def _digits_apart(a, b) -> int:
     if a is None or b is None or a is JUMP or b is JUMP:
         return 15
     with mpmath.workdps(MAX_SHOWN_DIGITS + 20):
-        x, y = _as_mp(a), _as_mp(b)
+        x, y = as_mp(a), as_mp(b)
         difference, size = abs(x - y), max(abs(x), abs(y))
         if difference == 0:
             return MAX_SHOWN_DIGITS + 1

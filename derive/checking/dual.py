@@ -16,7 +16,8 @@ import mpmath
 import sympy as sp
 
 
-def _mp(value):
+def as_mp(value):
+    """An exact value (int, Fraction) as an mpmath number at the working precision; others as they are."""
     if isinstance(value, Fraction):
         return mpmath.mpf(value.numerator) / value.denominator
     return mpmath.mpf(value) if isinstance(value, int) else value
@@ -74,18 +75,18 @@ class Dual:
 def _add(x, y):
     if isinstance(x, (int, Fraction)) and isinstance(y, (int, Fraction)):
         return x + y
-    return _mp(x) + _mp(y)
+    return as_mp(x) + as_mp(y)
 
 
 def _mul(x, y):
     if isinstance(x, (int, Fraction)) and isinstance(y, (int, Fraction)):
         return x * y
-    return _mp(x) * _mp(y)
+    return as_mp(x) * as_mp(y)
 
 
 def reciprocal(value):
     if not isinstance(value, Dual):
-        return Fraction(1) / value if isinstance(value, (int, Fraction)) else 1 / _mp(value)
+        return Fraction(1) / value if isinstance(value, (int, Fraction)) else 1 / as_mp(value)
     if value.a == 0:
         raise ZeroDivisionError("division by zero")
     inverse = reciprocal(value.a)
@@ -96,10 +97,10 @@ def power(base, exponent):
     """base ** exponent with either a dual number (the exponent's part needs base > 0)."""
     a, b = Dual._parts(base)
     c, d = Dual._parts(exponent)
-    value = mpmath.power(_mp(a), _mp(c))
-    rate = _mul(_mul(c, mpmath.power(_mp(a), _mp(c) - 1)), b) if b != 0 else 0
+    value = mpmath.power(as_mp(a), as_mp(c))
+    rate = _mul(_mul(c, mpmath.power(as_mp(a), as_mp(c) - 1)), b) if b != 0 else 0
     if d != 0:
-        rate = _add(rate, _mul(_mul(value, mpmath.log(_mp(a))), d))
+        rate = _add(rate, _mul(_mul(value, mpmath.log(as_mp(a))), d))
     return Dual(value, rate)
 
 
@@ -131,6 +132,6 @@ _RULES = {
 
 def apply(func, function, value: Dual) -> Dual:
     """`func` (SymPy's class, computed by mpmath's `function`) at a dual number."""
-    x = _mp(value.a)
+    x = as_mp(value.a)
     f = function(x)
     return Dual(f, _mul(_RULES[func](x, f), value.b))

@@ -31,6 +31,7 @@ from ..problem.sampling import Point, stand_ins
 from ..problem.spec import D, Iverson, Spec
 from . import dual
 from .dual import Dual
+from .dual import as_mp as _mp
 
 
 class Undefined(Exception):
@@ -94,12 +95,6 @@ def _real(value):
 
 def _is_exact(value) -> bool:
     return isinstance(value, (int, Fraction))
-
-
-def _mp(value):
-    if isinstance(value, Fraction):
-        return mpmath.mpf(value.numerator) / value.denominator
-    return value if not isinstance(value, int) else mpmath.mpf(value)
 
 
 class Evaluator:

@@ -1,35 +1,39 @@
 r"""A whole derivation, link by link: does each side follow from the one before, and where does it go wrong?
 
 `check_steps(spec, text, part)` reads the chains of a submission
-(`derive.parsing.chains`), reads each side with the part's vocabulary,
-derivatives included (`derive.parsing.derivatives`), and judges each link
-`left = right` at random points of the problem:
+(`derive.parsing.chains`), the student's own names (`definitions.py`), reads
+each side (`sides.py`: derivatives pending, vectors and matrices at the part's
+free indices) and judges each link `left = right` at random points of the
+problem:
 
 * a side without a derivative is evaluated as the checker evaluates an answer
   (`evaluate`, exactly while it is rational);
-* a side with derivatives is made concrete at each point: sizes and free
-  indices replaced by integers, sums expanded; each ∂f/∂v is then f with every
-  definition substituted except v's own (and what the notation holds fixed),
-  differentiated by SymPy's `diff` in the entries, and the result evaluated
-  like any expression;
-* two values are equal by the two-precision rule of `compare.settle`.
+* a side with derivatives is made concrete at each point (`problem/concrete.py`:
+  sizes and free indices as integers, sums expanded, every definition
+  substituted except the variable's own and what the notation holds fixed),
+  and each ∂f/∂v is evaluated in forward mode (`dual.py`), or by SymPy's
+  `diff` where a function without a derivative rule there is involved;
+* two values are equal by the two-precision rule of `compare.settle`;
+* index-free matrix steps that do not read so are judged with every dimension
+  1 (`sizeone.py`).
 
 A link's verdict is `follows`, `follows_if` (it holds only where two free
-indices of one range are equal, or only where they differ: the points are
-split by that), `does_not_follow` (with a counterexample and a diagnosis),
-`unread` (the parse message; the next link is judged from the last side that
-was read) or `undecided` (too few points with a value, or the time limit).
-The last side of the last chain that starts with the part's target is then
-checked against the part's reference exactly as `derive check` does.
+indices of one range are equal or differ, only where a class label y_n = k or
+≠, or only with every dimension 1), `does_not_follow` (with a counterexample
+and a diagnosis), `unread` (the parse message; the next link is judged from the
+last side that was read) or `undecided` (too few points with a value, or the
+time limit). After a wrong step the next side is judged from the last right
+one. The last side of the last chain that starts with the part's target is
+then checked against the part's reference exactly as `derive check` does.
 
 A chain that starts with no part's target is judged in the part of the chain
 before it. Chains that only state a case or a condition (`i = 1`, "when
-$z_i = 0$") are skipped; a link of a chain the prose introduces as the
-student's own definition ("Given $x_i = g(y_j) = ...$") that differs from the
-problem's is `unread`, not wrong. A teacher's notation header
-(`% derive: z = p`) renames the student's names before reading. A chain whose
-links hold only off (or on) the diagonal, and whose prose states that case,
-has its final answer checked in that case.
+$z_i = 0$") are skipped; the case the prose states ("off-diagonal", "if
+$y_i \neq j$") turns a link that holds only in the other one into a wrong one,
+and a literal index it fixes ("For $j = 1$:") is substituted. A link of a
+chain the prose introduces as the student's own definition that differs from
+the problem's is `unread`, not wrong. A teacher's notation header
+(`% derive: z = p`) renames the student's names before reading.
 
 The student's text is never evaluated: it is read by our parser only, within
 the parser's limits (and `chains.MAX_FILE`, `MAX_EXPANDED_TERMS`); each link
@@ -49,19 +53,19 @@ import sympy as sp
 from ..limits import DEFAULT_TIMEOUT
 from ..parsing import ParseError, Vocabulary
 from ..parsing.chains import Chain, Side, TooLarge, notation_header, read_chains, rename
-from ..parsing.derivatives import parse_side
-from ..parsing.parser import ellipsis_template
 from ..printing import text as show
 from ..problem.concrete import Concretizer, bind
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from ..problem.spec import D, Part, Spec
 from . import sizeone
 from .compare import JUMP, Comparison, _value, counterexample, settle
-from .definitions import StudentName, define_names, dimension_names, parameter_names
+from .definitions import StudentName, define_names, dimension_names, is_definition, parameter_names
 from .diagnose import _factor_words, _simple
+from .dual import as_mp
 from .equation import _names_target
 from .evaluate import Forward, Timeout, Undefined, analytic
 from .ladder import Result, check_part
+from .sides import _notation, read_side, shown_name, target_named
 from .sizeone import size_one
 
 FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED = (
@@ -135,173 +139,6 @@ class StepsReport:
                                                           if k != "seconds"},  # as `derive check --json` prints it
                 "summary": self.summary(),
                 "definitions": [{"line": d.line, "name": d.text, "definition": d.body} for d in self.definitions]}
-
-
-# -- reading a side ---------------------------------------------------------------------
-_DELTA_OF_DIFFERENCE = re.compile(r"\\delta\s*\(\s*([A-Za-z])\s*-\s*([A-Za-z])\s*\)"
-                                  r"|δ\s*\(\s*([A-Za-z])\s*-\s*([A-Za-z])\s*\)")
-
-
-_D_OF = re.compile(r"(^|[\s(*/{])d([A-Za-z])(?=[_\s/}^]|$)")
-#: `\frac{\partial f}{\partial x}(x)`: the derivative at x, not times x
-_AT_VARIABLE = re.compile(r"(\\frac\s*\{\s*\\partial\s*[^{}]*\}\s*\{\s*\\partial\s*([A-Za-z])\s*\})\s*\(\s*\2\s*\)")
-_SUM_BOUND = re.compile(r"(\\sum|Σ)\s*_\s*\{\s*([A-Za-z])\s*=\s*1\s*\}\s*\^\s*(\{\s*[A-Za-z]\s*\}|[A-Za-z])")
-#: `\mathbb{1}[a \wedge b]`, an indicator of a conjunction: the product `\mathbb{1}[a] \mathbb{1}[b]`
-_CONJUNCTION = re.compile(r"(\\mathbb\s*\{\s*1\s*\}|𝟙)?\s*\[([^\[\]]*?(?:\\wedge|\\land|∧)[^\[\]]*)\]")
-
-
-def _notation(text: str, spec: Spec, part: Part | None = None) -> str:
-    """A side in the parser's notation: δ(i − m), the Kronecker delta as a function of a difference, is δ_{im};
-    the upper bound of `\\sum_{j=1}^N` that is no dimension of the problem (or none that the part involves) is
-    the range of j (or the problem's only dimension): the student's name for it."""
-    text = _AT_VARIABLE.sub(lambda m: m.group(1), text)
-    text = _CONJUNCTION.sub(lambda m: " ".join(f"{m.group(1) or ''}[{c.strip()}]" for c in
-                                               re.split(r"\\wedge|\\land|∧", m.group(2))), text)
-    if not any(str(name) == "d" for name in (*spec.shapes, *spec.index_range)):
-        text = _D_OF.sub(lambda m: f"{m.group(1)}d {m.group(2)}", text)  # dx_j, dE: the d of a derivative
-    text = _DELTA_OF_DIFFERENCE.sub(lambda m: f"\\delta_{{{m.group(1) or m.group(3)}{m.group(2) or m.group(4)}}}",
-                                    text)
-    dims = {d for d in spec.index_range.values()}
-    if part is not None:
-        dims &= {d for base in Vocabulary.from_spec(spec, part).prefer for d in spec.shapes.get(base, ())} or dims
-    known = {_name(spec, d) for d in dims} | {str(d) for d in dims}
-
-    def bound(m: re.Match) -> str:
-        letter, upper = m.group(2), m.group(3).strip("{} ")
-        if upper in known:
-            return m.group(0)
-        index = next((i for i in spec.index_range if str(i) == letter), None)
-        dim = spec.index_range[index] if index is not None else (next(iter(dims)) if len(dims) == 1 else None)
-        if dim is None:
-            return m.group(0)
-        return f"{m.group(1)}_{{{letter}=1}}^{{{_name(spec, dim)}}}"
-
-    return _SUM_BOUND.sub(bound, text)
-
-
-def read_side(text: str, spec: Spec, part: Part, names: list[tuple[str, str]] | None = None) -> sp.Expr:
-    """A side's expression, derivatives pending (`D`), read with the part's vocabulary and, where a name is
-    ambiguous there (w of two layers), with another part's; `names` are a notation header's (the student's
-    name, the problem's). ParseError when it does not read."""
-    if not text.strip():
-        raise ParseError("an empty side", 0, text)
-    if names:
-        text = rename(text, names)
-    named = target_named(text, spec, part)
-    if named is not None:
-        return named
-    text = _notation(text, spec, part)
-    listed = _listed(text, spec, part, names) if "matrix" not in text else _matrix(text, spec, part, names)
-    if listed is not None:
-        return listed
-    first: ParseError | None = None
-    for vocab_part in [part, *(p for p in spec.parts if p is not part)]:
-        try:
-            parsed = parse_side(text, Vocabulary.from_spec(spec, vocab_part), matrix=True)
-            # a vector or matrix side (D_x σ = diag(σ) − σσᵀ, −t): its entry at the part's free indices
-            return parsed.index_form(tuple(part.free) if parsed.shape != () else ())
-        except ParseError as exc:
-            first = first or exc
-            if "ambiguous" not in str(exc):
-                break
-    if _names_target(text, spec, part, Vocabulary.from_spec(spec, part), "auto"):
-        return part.target  # \nabla_W J, D_x σ(x): the part's target by a name the side parser has not
-    assert first is not None
-    raise first
-
-
-_DOTS = r"(?:\\[lc]?dots[bcm]?|\.\.\.?|…|⋯)"
-_LIST = re.compile(r"^\s*[\[(]\s*(?P<items>.+?)\s*[,\s]\s*(?:\\q?quad\s*)?" + _DOTS +
-                   r"\s*(?:,|\\q?quad)?\s*(?P<last>[^,]+?)\s*[\])]\s*$", re.S)
-
-
-_MATRIX = re.compile(r"^\s*\\begin\{(?P<env>[bpvBV]?matrix)\}(?P<body>.*)\\end\{(?P=env)\}\s*$", re.S)
-_VERTICAL = re.compile(r"^\s*(?:\\vdots|\\ddots|⋮|⋱)\s*$")  # a row of these stands for the rows between
-_GAP = re.compile(r"^\s*(?:\\[lcvd]?dots[bcm]?|\\ddots|\.\.\.|…|⋯|⋮|⋱)?\s*$")
-
-
-def _matrix(text: str, spec: Spec, part: Part, names) -> sp.Expr | None:
-    """A matrix written by its entries with ellipses (`\\begin{bmatrix} a_{11} & \\dots & a_{1N} \\\\ \\vdots &
-    \\ddots & \\vdots \\\\ a_{N1} & \\dots & a_{NN} \\end{bmatrix}`), as its entry at the part's free indices: the
-    rows and columns before an ellipsis count from 1, those after it from the last (n); one pattern in the row
-    and column index fits every written entry, or one on the diagonal and one off it. None when no pattern
-    fits (a written entry that breaks it is not guessed around)."""
-    m = _MATRIX.match(text)
-    if m is None or len(part.free) != 2:
-        return None
-    row, col = part.free
-    last = spec.index_range[row]
-    if spec.index_range[col] != last:
-        return None
-    rows = [r.split("&") for r in re.split(r"\\\\", m.group("body")) if r.strip()]
-    entries: list[tuple[sp.Expr, sp.Expr, sp.Expr]] = []
-    for r_at, r_pos in _positions([any(_VERTICAL.match(c) for c in r) for r in rows], last):
-        cells = rows[r_at]
-        for c_at, c_pos in _positions([bool(_GAP.match(c)) for c in cells], last):
-            try:
-                entries.append((r_pos, c_pos, read_side(cells[c_at], spec, part, names)))
-            except ParseError:
-                return None
-    off = [e for e in entries if e[0] != e[1]]
-    on = [e for e in entries if e[0] == e[1]]
-    whole = _pattern(off[:1] or on[:1], entries, row, col)
-    if whole is not None and len(entries) >= 3:
-        return whole
-    off_pattern, on_pattern = _pattern(off[:1], off, row, col), _pattern(on[:1], on, row, row)
-    if off_pattern is None or on_pattern is None or len(off) < 2 or len(on) < 2:
-        return None
-    delta = sp.KroneckerDelta(row, col)
-    return delta * on_pattern + (1 - delta) * off_pattern
-
-
-def _positions(gaps: list[bool], last: sp.Expr) -> list[tuple[int, sp.Expr]]:
-    """(place in the list, index) of the written items: from 1 before the first gap, from `last` after the last
-    one; those between two gaps have no known index and are left out."""
-    if not any(gaps):
-        return []  # all written out: at one size only
-    first, final = gaps.index(True), len(gaps) - 1 - gaps[::-1].index(True)
-    out = [(k, sp.Integer(k + 1)) for k in range(first)]
-    out += [(k, last - (len(gaps) - 1 - k)) for k in range(final + 1, len(gaps))]
-    return [(k, pos) for k, pos in out if not gaps[k]]
-
-
-def _pattern(seed: list, entries: list, row: sp.Symbol, col: sp.Symbol) -> sp.Expr | None:
-    """The entry's pattern from `seed`'s one entry (its row index made `row`, its column index `col`) when it
-    gives every entry of `entries` at its place; None otherwise."""
-    if not seed:
-        return None
-    r0, c0, e0 = seed[0]
-
-    def general(e):
-        return e.base[tuple(row if i == r0 else col if i == c0 else i for i in e.indices)]
-
-    pattern = e0.replace(lambda e: isinstance(e, sp.Indexed), general)
-    if all(pattern.xreplace({row: r, col: c}) == e for r, c, e in entries):
-        return pattern
-    return None
-
-
-def _listed(text: str, spec: Spec, part: Part, names) -> sp.Expr | None:
-    """`[a_1, \\dots, a_N]`, `(-t_1 \\quad \\cdots \\quad -t_N)`: a vector written by its entries, as its
-    entry at the part's one free index; None for any other side (or a list whose pattern is not clear)."""
-    m = _LIST.match(text)
-    if m is None or len(part.free) != 1:
-        return None
-    items = [t for t in re.split(r",|\\q?quad", m.group("items")) if t.strip()]
-    try:
-        known = [read_side(t, spec, part, names) for t in items]
-        last = read_side(m.group("last"), spec, part, names)
-    except ParseError:
-        return None
-    found = ellipsis_template(known[-1], last)
-    index = part.free[0]
-    if found is None or found[3] not in (spec.index_range[index], sp.Integer(spec.dim_values.get(
-            spec.index_range[index], -1))):
-        return None
-    template, var, _, _ = found
-    if any(value != template.xreplace({var: sp.Integer(n)}) for n, value in enumerate(known, 1)):
-        return None  # [a_1, b_2, …, b_N]: the first entries are not the pattern's
-    return template.xreplace({var: index})
 
 
 # -- points -----------------------------------------------------------------------------
@@ -427,11 +264,6 @@ def _compare(spec: Spec, concrete: _Concrete, a, b, envs: list[Point]) -> tuple[
     return Comparison(True, used, None, exact), values
 
 
-def _name(spec: Spec, symbol) -> str:
-    name = spec.names.get(symbol)
-    return name.text if name else str(symbol)
-
-
 def judge(spec: Spec, part: Part, left: sp.Expr, right: sp.Expr, seed: str,
           timeout: float = DEFAULT_TIMEOUT, concrete: _Concrete | None = None) -> Link:
     """The verdict on `left = right` (line and texts left empty for the caller)."""
@@ -454,10 +286,10 @@ def judge(spec: Spec, part: Part, left: sp.Expr, right: sp.Expr, seed: str,
             if on.equal and off.equal:
                 link.verdict, link.message = FOLLOWS, "equal at every point"
             elif on.equal and off.equal is False:
-                link.verdict, link.condition = FOLLOWS_IF, f"{_name(spec, a)} = {_name(spec, b)}"
+                link.verdict, link.condition = FOLLOWS_IF, f"{shown_name(spec, a)} = {shown_name(spec, b)}"
                 link.message = f"holds only where {link.condition}"
             elif off.equal and on.equal is False:
-                link.verdict, link.condition = FOLLOWS_IF, f"{_name(spec, a)} ≠ {_name(spec, b)}"
+                link.verdict, link.condition = FOLLOWS_IF, f"{shown_name(spec, a)} ≠ {shown_name(spec, b)}"
                 link.message = f"holds only where {link.condition}"
             elif on.equal is False or off.equal is False:
                 wrong = off if off.equal is False else on
@@ -500,18 +332,18 @@ def _label_case(spec: Spec, concrete: _Concrete, left, right, free: list, seed: 
             hot = [e for e in envs if e.values.get((base, tuple(e.indices[i] for i in slots))) == 1]
             cold = [e for e in envs if e not in hot]
             on, off = (_compare(spec, concrete, left, right, group)[0] for group in (hot, cold))
-            where = f"{label}_{''.join(_name(spec, i) for i in slots[:-1])}"
+            where = f"{label}_{''.join(shown_name(spec, i) for i in slots[:-1])}"
             if on.equal and off.equal is False:
-                return f"{where} = {_name(spec, slots[-1])}"
+                return f"{where} = {shown_name(spec, slots[-1])}"
             if off.equal and on.equal is False:
-                return f"{where} ≠ {_name(spec, slots[-1])}"
+                return f"{where} ≠ {shown_name(spec, slots[-1])}"
     return None
 
 
 def _wrong(link: Link, spec: Spec, outcome: Comparison, left, right, values: list) -> None:
     link.verdict = DOES_NOT_FOLLOW
     env, va, vb, ca, cb = outcome.witness  # type: ignore[misc]
-    shown = counterexample(spec, (env, vb, va), lambda s: _name(spec, s), (cb, ca))
+    shown = counterexample(spec, (env, vb, va), lambda s: shown_name(spec, s), (cb, ca))
     link.counterexample = {"point": shown["point"], "left_value": shown["reference_value"],
                            "right_value": shown["student_value"]}
     link.diagnosis = _diagnosis(spec, left, right, values)
@@ -542,16 +374,10 @@ def _ratios(values: list) -> list:
         for v in values:
             if not v or v[3] in (None, JUMP) or v[4] in (None, JUMP):
                 continue
-            left, right = mpmath.mpmathify(_mp(v[3])), mpmath.mpmathify(_mp(v[4]))
+            left, right = as_mp(v[3]), as_mp(v[4])
             if left != 0:
                 out.append((v[0], right / left))
     return out
-
-
-def _mp(value):
-    if isinstance(value, Fraction):
-        return mpmath.mpf(value.numerator) / value.denominator
-    return value
 
 
 def _diagnosis(spec: Spec, left, right, values: list) -> list[str]:
@@ -567,13 +393,14 @@ def _diagnosis(spec: Spec, left, right, values: list) -> list[str]:
         varies = len({env.sizes[dim] for env, _ in ratios}) > 1
         empty = [s for s in _idle_sums(right) if spec.index_range.get(s) == dim]
         if all(abs(r - env.sizes[dim]) <= close * env.sizes[dim] for env, r in ratios) and (varies or empty):
-            label = _name(spec, dim)
+            label = shown_name(spec, dim)
             if empty:
-                letter = _name(spec, empty[0])
+                letter = shown_name(spec, empty[0])
                 return [f"a factor {label}: a sum over {letter} of a term without {letter}"]
             return [f"a factor {label} too many"]
         if varies and all(abs(r * env.sizes[dim] - 1) <= close for env, r in ratios):
-            return [f"a factor {_name(spec, dim)} missing (the right side is 1/{_name(spec, dim)} of the left)"]
+            label = shown_name(spec, dim)
+            return [f"a factor {label} missing (the right side is 1/{label} of the left)"]
     first = ratios[0][1]
     if all(abs(r - first) <= close * max(1, abs(first)) for _, r in ratios):
         simple = _simple(first)
@@ -594,44 +421,6 @@ def _idle_sums(expr: sp.Expr) -> list:
 
 
 # -- a submission -----------------------------------------------------------------------------
-_FIND = re.compile(r"Find \$\s*([A-Za-z]\w*|\\[A-Za-z]+)\s*_\s*\{?\s*([A-Za-z])\s*\}?\s*\$")
-_NAMED = re.compile(r"([A-Za-z]\w*|\\[A-Za-z]+)\s*_\s*\{?\s*([A-Za-z]|\d{1,3})\s*\}?")
-
-
-def target_named(text: str, spec: Spec, part: Part) -> sp.Expr | None:
-    """The part's target when a side is the name the statement gives it (`z_j` of "Find $z_j$"), at the
-    index written (`z_1`, `z_i`); None otherwise."""
-    found = _FIND.search(part.statement)
-    written = _NAMED.fullmatch(text.strip())
-    if not found or not written or written.group(1) != found.group(1):
-        return None
-    index = next((i for i in part.free if str(i) == found.group(2)), None)
-    if index is None:
-        return None
-    value = written.group(2)
-    if value.isdigit():
-        return part.target.xreplace({index: sp.Integer(int(value))})
-    if value == _name(spec, spec.index_range[index]) and value not in {str(i) for i in spec.index_range}:
-        return part.target.xreplace({index: spec.index_range[index]})  # z_N: the last entry
-    letter = next((i for i in spec.index_range if str(i) == value), None)
-    if letter is None or spec.index_range[letter] != spec.index_range[index]:
-        return None
-    return _fresh_bound(part.target).xreplace({index: letter})
-
-
-def _fresh_bound(expr: sp.Expr) -> sp.Expr:
-    """`expr` with the variable of each sum renamed apart, so that substituting a free index cannot capture it."""
-    for s in sorted(expr.atoms(sp.Sum), key=sp.count_ops, reverse=True):
-        if s not in expr.atoms(sp.Sum):
-            continue
-        renamed = s
-        for var, _, _ in s.limits:
-            fresh = sp.Dummy(str(var), integer=True)
-            renamed = renamed.xreplace({var: fresh})
-        expr = expr.xreplace({s: renamed})
-    return expr
-
-
 def _starts_with_target(side: Side, spec: Spec, part: Part, names: list | None = None) -> bool:
     text = rename(side.text, names) if names else side.text
     if target_named(text, spec, part) is not None:
@@ -671,14 +460,6 @@ def assign(chains: list[Chain], spec: Spec, part: Part | None,
         last = p or last
         out.append((c, last, p is not None))
     return out
-
-
-_DEFINING = re.compile(r"\b(?:given|let|where|denote|define|defined\s+as|with)\s*:?\s*$", re.I)
-
-
-def _defines(chain: Chain) -> bool:
-    """Does the prose before the chain introduce it as a definition ("Given $x_i = g(y_j) = ...$")?"""
-    return bool(_DEFINING.search(chain.before))
 
 
 _CONDITION = re.compile(r"(?:\b(?:when|if|whenever|unless|for|assuming|suppose|e\.g\.|i\.e\.)|e\.g\.)\s*:?\s*$",
@@ -761,7 +542,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                     judged.verdict, judged.diagnosis = DOES_NOT_FOLLOW, [
                         f"holds only where {judged.condition}, but this chain is about the other case"]
                     judged.message = f"does not follow in the case the prose states: {judged.diagnosis[0]}"
-                if judged.verdict == DOES_NOT_FOLLOW and _defines(chain):
+                if judged.verdict == DOES_NOT_FOLLOW and is_definition(chain):
                     judged = Link(0, "", "", UNREAD, message="a definition of the student's own (\"Given ...\", "
                                   "\"Let ...\") that differs from the problem's: read as the student's notation, "
                                   "not judged")
@@ -829,7 +610,7 @@ def _derivative_for_function(spec: Spec, part: Part, left, right, seed: str, tim
         for wrote, meant in ((func, info.derivative), (info.derivative, func)):
             if right.has(wrote) and judge(spec, part, left, right.replace(wrote, meant), seed=seed + "/f",
                                           timeout=timeout).verdict == FOLLOWS:
-                found.append(f"{_name(spec, wrote)} where {_name(spec, meant)} belongs")
+                found.append(f"{shown_name(spec, wrote)} where {shown_name(spec, meant)} belongs")
     return found
 
 
@@ -872,7 +653,7 @@ def _as_read(result: Result, spec: Spec, part: Part, final: sp.Expr, timeout: fl
     judged = judge(spec, part, part.reference.xreplace(literal), final, seed=f"{spec.id}/{part.id}/final",
                    timeout=timeout, concrete=concrete)
     if judged.verdict == FOLLOWS:
-        where = ", ".join(f"{_name(spec, i)} = {v}" for i, v in literal.items())
+        where = ", ".join(f"{shown_name(spec, i)} = {v}" for i, v in literal.items())
         result.verdict = "equivalent"
         result.message = f"equivalent to the reference where {where}" if literal else \
             "equivalent to the reference (read entry by entry)"
