@@ -636,3 +636,15 @@ def test_a_matrix_written_by_its_entries_with_ellipses():
                                 "\\left(\\frac{\\partial \\sigma_i}{\\partial x_j}\\right)_{ij} = "
                                 "\\left(\\frac{\\partial \\sigma_j}{\\partial x_i}\\right)_{ji}$$", part)
     assert [link.verdict for link in entries.links] == [FOLLOWS, FOLLOWS]
+
+
+def test_the_size_one_views_of_specs_are_bounded():
+    """A submission's own names make a spec of their own: a server must not keep a view of each forever."""
+    import dataclasses
+
+    from derive.checking import sizeone
+
+    spec = library.load("two-layer-l2")
+    for _ in range(sizeone.CACHED + 10):
+        sizeone.size_one(dataclasses.replace(spec, names=dict(spec.names)))
+    assert len(sizeone._CACHE) <= sizeone.CACHED

@@ -50,6 +50,7 @@ class SizeOne:
 
 
 _CACHE: dict = {}
+CACHED = 32  # specs kept (a submission's own names make a spec of their own: a server sees many)
 
 
 def size_one(spec: Spec) -> SizeOne:
@@ -75,6 +76,8 @@ def size_one(spec: Spec) -> SizeOne:
     dims = set(spec.index_range.values()) | {d for shape in spec.shapes.values() for d in shape} | set(spec.dim_values)
     found = SizeOne(reading, judging, chained, scalars, {d: sp.Integer(1) for d in dims}, reads)
     _CACHE[id(spec)] = (spec, found)
+    while len(_CACHE) > CACHED:
+        _CACHE.pop(next(iter(_CACHE)))
     return found
 
 
