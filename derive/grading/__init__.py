@@ -12,9 +12,9 @@ in worker processes, appended as they complete, resumable), `isolate`
 from __future__ import annotations
 
 from .batch import Interrupted, grade_batch, grade_row
-from .formats import duplicate_ids, output_format, read_points, read_rows
+from .formats import duplicate_ids, read_rows
 from .isolate import Failure, run, run_one
 from .plan import Plan, prepare
 
-__all__ = ["Failure", "Interrupted", "Plan", "duplicate_ids", "grade_batch", "grade_row", "output_format", "prepare",
-           "read_points", "read_rows", "run", "run_one"]
+__all__ = ["Failure", "Interrupted", "Plan", "duplicate_ids", "grade_batch", "grade_row", "prepare", "read_rows",
+           "run", "run_one"]

@@ -25,18 +25,12 @@ from .plan import Plan
 
 # -- the work a worker does ---------------------------------------------------------------
 def grade_row(payload: tuple) -> dict:
-    """One row's result (runs in a worker); never raises for bad input."""
+    """One row's result (runs in a worker; `plan.prepare` has checked the row's fields and target)."""
     row, timeout = payload
-    if "error" in row:
-        result = Result(row.get("problem"), row.get("part"), INVALID, row["error"])
-    elif not isinstance(row.get("answer"), str) or not row.get("problem") or not isinstance(row["problem"], str):
-        result = Result(row.get("problem"), row.get("part"), INVALID,
-                        f"line {row['line']}: needs a problem and an answer, as text")
-    else:
-        try:
-            result = check(target_of(row), row["answer"][:MAX_ANSWER], timeout=timeout)
-        except DeriveError as exc:
-            result = Result(row.get("problem"), row.get("part"), INVALID, str(exc))
+    try:
+        result = check(target_of(row), row["answer"][:MAX_ANSWER], timeout=timeout)
+    except DeriveError as exc:
+        result = Result(row.get("problem"), row.get("part"), INVALID, str(exc))
     return result_row(row, result.to_json())
 
 

@@ -149,14 +149,6 @@ def choose_format(output: str, requested: str | None) -> tuple[str, str | None]:
     return fmt, None
 
 
-def output_format(output: str, requested: str | None) -> str:
-    """The output format: as requested, else from the file's extension; DeriveError when the two disagree."""
-    fmt, problem = choose_format(output, requested)
-    if problem:
-        raise DeriveError(problem)
-    return fmt
-
-
 def repair(path: Path) -> None:
     """Cut off a last line that an interruption left half-written."""
     if not path.exists():
@@ -188,12 +180,6 @@ def graded_rows(path: Path, fmt: str) -> dict[str, dict]:
     return rows
 
 
-def graded_ids(path: Path, fmt: str) -> set:
-    """Ids already in an output file, after cutting off a last line that an interruption left half-written."""
-    repair(path)
-    return set(graded_rows(path, fmt))
-
-
 def csv_header(path: Path) -> list[str] | None:
     """The columns of an existing CSV output (an older one may have fewer), None when it has none."""
     if not path.exists() or path.stat().st_size == 0:
@@ -223,17 +209,13 @@ class Writer:
         self.stream.flush()  # in the OS's hands: a killed process loses nothing written so far
 
 
-def gradescope(results: list[dict], points: dict | None = None) -> dict:
-    """A Gradescope results.json: one test per answer, worth the row's `max_score` (else looked up in
-    `points`: {"problem/part" or "problem": points, "*": default})."""
-    points = points or {}
+def gradescope(results: list[dict]) -> dict:
+    """A Gradescope results.json: one test per answer, worth the row's `max_score` (1 where the run has no
+    points)."""
     tests = []
     for row in results:
         target = target_of(row)
-        worth = row.get("max_score")
-        if worth is None:
-            worth = points.get(target, points.get(str(row.get("problem")), points.get("*", 1)))
-        worth = float(worth)
+        worth = float(row["max_score"] if row.get("max_score") is not None else 1)
         if row.get("score") is not None:  # a derivation's partial credit
             score = float(row["score"])
         else:
@@ -281,13 +263,6 @@ def steps_feedback(row: dict) -> list[str]:
     if row.get("score_note"):
         out.append(f"score: {row['score_note']}")
     return out
-
-
-def read_points(path: Path | None) -> dict:
-    """A points file: {"problem/part": points, "problem": points, "*": default}; {} when there is none."""
-    from .points import read_points as read
-
-    return read(path)
 
 
 ORDER = ("equivalent", "not_equivalent", "invalid", "undecided")

@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..errors import DeriveError, SpecError, UnknownProblem
+from ..errors import SpecError, UnknownProblem
 from ..problem import course, library
 
 FILE_SHAPE = '{"problem/part": points, "problem": points, "*": default}'
@@ -172,17 +172,6 @@ def _rule(name: str, value, targets: Targets) -> tuple[dict[str, float], list[st
               for key, v in value.items() if not _fraction(v)]
     faults += [f"{name!r}: {why}" for key in value if key != "*" and (why := targets.key(key))]
     return {k: float(v) for k, v in value.items() if _fraction(v)}, faults
-
-
-def read_points(path: Path | None) -> dict:
-    """A points file as a dict {"problem/part" or "problem": points, "*": default}; {} when there is none;
-    DeriveError naming every fault."""
-    if path is None:
-        return {}
-    points, errors = read_file(path)
-    if errors:
-        raise DeriveError("\n".join(errors))
-    return {**points.table, "*": points.default}
 
 
 def _line_of(text: str, key: str) -> int | None:
