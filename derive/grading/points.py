@@ -17,24 +17,16 @@ problem and `"*"`.
 """
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import SpecError, UnknownProblem
 from ..problem import course, library
+from ..problem.library import suggest
 
 FILE_SHAPE = '{"problem/part": points, "problem": points, "*": default}'
 #: the partial credit of a derivation: each setting's default (see derive.grading.derivations)
 STEPS_RULES = {"step_penalty": 0.25, "steps_credit": 0.0}
-
-
-def suggest(name: str, known: Sequence[str], shown: Callable[[str], str] = str) -> str:
-    """`; did you mean X?` for the known id closest to `name` (one that differs in case first), or ''."""
-    same = [k for k in known if k.lower() == name.lower()]
-    match = same or difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
-    return f"; did you mean {shown(match[0])}?" if match else ""
 
 
 def number(value: float) -> float | int:

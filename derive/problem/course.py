@@ -17,7 +17,6 @@ problem or part is an error with the closest id, never ignored.
 """
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,12 +84,6 @@ def _points_value(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
 
 
-def closest(name: str, known: Sequence[str]) -> str:
-    """`; did you mean X?` for the closest known id, or nothing."""
-    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
-    return f"; did you mean {match[0]}?" if match else ""
-
-
 def check_points(points: dict[str, float], where: str) -> None:
     """Every key names a problem or a part of the library in use (SpecError with the closest id)."""
     if not points:
@@ -105,7 +98,7 @@ def check_points(points: dict[str, float], where: str) -> None:
             continue  # a broken spec: its own error is reported where it is used
     for key in points:
         if key not in targets:
-            raise SpecError(f"{where}: {key!r} names no problem or part{closest(key, targets)}")
+            raise SpecError(f"{where}: {key!r} names no problem or part{library.suggest(key, targets)}")
 
 
 def current() -> Course:
@@ -129,7 +122,7 @@ def current() -> Course:
         for problem_id in data.get("order", []):
             if problem_id not in known:
                 raise SpecError(f"{library.shown(path)}: order names {problem_id!r}, no problem of the library"
-                                f"{closest(problem_id, sorted(known))}")
+                                f"{library.suggest(problem_id, sorted(known))}")
         orders.append(data.get("order", []))
         check_points(data.get("points", {}), library.shown(path))
         points.update({k: float(v) for k, v in data.get("points", {}).items()})

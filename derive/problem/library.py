@@ -18,7 +18,7 @@ import importlib.util
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,10 +53,23 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+def closest(name: str, known: Sequence[str], cutoff: float = 0.5) -> str | None:
+    """The known id closest to `name`: one that differs only in case first, else the most similar; None."""
+    same = [k for k in known if k.lower() == name.lower()]
+    match = same or difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
+    return match[0] if match else None
+
+
+def suggest(name: str, known: Sequence[str], shown: Callable[[str], str] = str) -> str:
+    """`; did you mean X?` for the known id closest to `name`, or ''."""
+    match = closest(name, known)
+    return f"; did you mean {shown(match)}?" if match else ""
+
+
 def unknown_message(kind: str, name: str, known: Sequence[str]) -> str:
     """`unknown problem 'x' (did you mean 'y'?); known: ...`"""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.4)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    close = closest(name, known, cutoff=0.4)
+    hint = f" (did you mean {close!r}?)" if close else ""
     return f"unknown {kind} {name!r}{hint}; known: {', '.join(known)}"
 
 
