@@ -165,6 +165,18 @@ def test_links_are_grouped_back_into_the_chains_a_stated_case_skipped():
     assert "judged from the side on line 3" in source and "unsupported LaTeX command" in source
 
 
+def test_a_side_read_with_the_students_own_names_is_shown_as_read():
+    """"where $Z = \\sum_k e^{x_k}$" makes Z the student's name: the side that uses it was read and judged, so the
+    feedback shows its reading, not the text as typed (it re-read the side without the student's names)."""
+    text = ("$$\\frac{\\partial \\sigma_i}{\\partial x_j} = \\frac{\\partial}{\\partial x_j} \\frac{e^{x_i}}{Z} "
+            "= \\sigma_i (\\delta_{ij} - \\sigma_j)$$\n\nwhere $Z = \\sum_k e^{x_k}$.\n")
+    spec = library.load("softmax-jacobian")
+    report = check_steps(spec, text, spec.part_by_id("jacobian"))
+    assert [link.verdict for link in report.links] == ["follows", "follows"]
+    (chain,) = feedback_data(report, spec, text, "names.md")["chains"]
+    assert chain["rows"][0]["latex"] is not None and "Z" in chain["rows"][0]["latex"]
+
+
 @pytest.mark.parametrize("latex, safe", [
     (r"\frac{\partial \sigma_{i}}{\partial x_{j}}", True),
     (r"\sigma_{i} \left(\delta_{ij} - \sigma_{j}\right)", True),

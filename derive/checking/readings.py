@@ -56,8 +56,10 @@ def _row(link: Link, before: list[dict], latex: str | None, first_wrong: Link | 
 
 
 def chains(report: StepsReport, spec: Spec, text: str) -> list[dict]:
-    """The judged chains of `text`: each with its part, its first side and a row for every link."""
-    names, body = notation_header(text)
+    """The judged chains of `text`: each with its part, its first side and a row for every link; each side read
+    as the checker read it (with the student's own names and the renamings it found)."""
+    _, body = notation_header(text)
+    spec, names = report.spec or spec, report.names
     parts = {p.id: p for p in spec.parts}
     try:
         found = read_chains(body)

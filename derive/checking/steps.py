@@ -111,6 +111,8 @@ class StepsReport:
     final: Result | None = None
     lines: list[str] = field(default_factory=list, repr=False)  # the submission, for the text output
     definitions: list[StudentName] = field(default_factory=list)  # names the student defined ("Let g_i = ...")
+    spec: Spec | None = field(default=None, repr=False)  # the problem as read: with the student's own names
+    names: list = field(default_factory=list, repr=False)  # the renamings read with (header, dimensions, ...)
 
     @property
     def first_wrong(self) -> Link | None:
@@ -701,7 +703,7 @@ def check_steps(spec: Spec, text: str, part: Part | None = None, timeout: float 
         raise ParseError("the file only defines names: no chain of equalities to judge", None, "")
     report = check_chains(spec, steps, part, timeout, names)
     report.lines = text.splitlines()
-    report.definitions = defined
+    report.definitions, report.spec, report.names = defined, spec, names
     return report
 
 
