@@ -80,10 +80,9 @@ def select_part(report: dict, part: str | None) -> dict:
     """A problem's report with only `part` (all of them when None), as `derive X --part PART --json`."""
     if part is None:
         return report
-    from .documents.assemble import assemble
+    from .documents.assemble import assemble, only_parts
 
-    report = {**report, "parts": [p for p in report["parts"] if p["id"] == part]}
-    return assemble([report])[0]  # a result of another part is stated where it is used
+    return assemble([only_parts(report, {part})])[0]  # a result of another part is stated where it is used
 
 
 # -- options as the CLI reads them ------------------------------------------------------------

@@ -431,3 +431,13 @@ def test_an_exponent_with_a_subscript_is_bracketed():
         "id": spec.id, "title": spec.title, "source": spec.source, "statement_text": "S.",
         "graph": graph_report(spec), "parts": [part_report(derive(spec, "jacobian"))]}])[0])
     assert "e^(u_" in rendered and "e^u_" not in rendered
+
+
+def test_selecting_parts_does_not_import_sympy():
+    """`derive X --part P --json` serves a cached report: choosing its parts (and the graph's backward pass)
+    must not load SymPy, as graph.py does."""
+    import subprocess
+    import sys
+
+    code = "import sys, derive.documents.assemble; sys.exit('sympy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

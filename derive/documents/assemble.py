@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .graph import select_parts
-
 
 def assemble(problems: Sequence[dict]) -> list[dict]:
     """The reports of a document, in its order: each part's `state` lists the results it uses that the
@@ -32,4 +30,31 @@ def assemble(problems: Sequence[dict]) -> list[dict]:
         if "graph" in problem:
             assembled["graph"] = select_parts(problem["graph"], [p["id"] for p in parts])
         out.append(assembled)
+    return out
+
+
+def only_parts(report: dict, part_ids) -> dict:
+    """A problem's report with only these parts (a copy)."""
+    return {**report, "parts": [p for p in report["parts"] if p["id"] in part_ids]}
+
+
+def select_parts(report: dict, part_ids) -> dict:
+    """The graph of `graph_report` with the backward pass of these parts only, numbered 1, 2, 3 in their
+    order (a copy)."""
+    order = {part_id: number for number, part_id in enumerate(part_ids)}
+    backward = sorted((dict(b) for b in report["backward"] if b["part"] in order), key=lambda b: order[b["part"]])
+    for number, step in enumerate(backward):
+        step["mark"] = number + 1
+        step["joins"] = "first" if not number else "same" if step["layer"] == backward[number - 1]["layer"] \
+            else "next"
+    nodes = [{**n, "marks": [b["mark"] for b in backward if b["key"] == n["key"]]} for n in report["nodes"]]
+    return {**report, "nodes": nodes, "backward": backward, "backward_text": backward_text(backward)}
+
+
+def backward_text(backward: list[dict]) -> str:
+    """The parts in order, `→` where the next differentiates by a quantity in another column."""
+    out = ""
+    for step in backward:
+        out += {"first": "", "same": ", ", "next": " → "}[step["joins"]]
+        out += f"{step['text']} ({step['part']})"
     return out

@@ -30,6 +30,7 @@ import sympy as sp
 from ..calculus.expand import bases_in
 from ..printing import tex, text
 from ..problem.spec import D, Spec
+from .assemble import select_parts
 
 X_SPAN_CM = 13.0  # the widest picture, centre to centre of its outer columns
 X_UNIT_CM = 2.3  # between two columns, when the picture is narrower than that
@@ -267,19 +268,6 @@ def _tagged(node: Node) -> str:
     return rf"{node.latex}\,[\mathtt{{{tag}}}]"
 
 
-def select_parts(report: dict, part_ids) -> dict:
-    """The graph of `graph_report` with the backward pass of these parts only, numbered 1, 2, 3 in their
-    order (a copy)."""
-    order = {part_id: number for number, part_id in enumerate(part_ids)}
-    backward = sorted((dict(b) for b in report["backward"] if b["part"] in order), key=lambda b: order[b["part"]])
-    for number, step in enumerate(backward):
-        step["mark"] = number + 1
-        step["joins"] = "first" if not number else "same" if step["layer"] == backward[number - 1]["layer"] \
-            else "next"
-    nodes = [{**n, "marks": [b["mark"] for b in backward if b["key"] == n["key"]]} for n in report["nodes"]]
-    return {**report, "nodes": nodes, "backward": backward, "backward_text": backward_text(backward)}
-
-
 def _gradient(target: D, spec: Spec, graph: Graph) -> tuple[str, str]:
     """∂f/∂v in the graph's names, without indices (∂J/∂W_2), as inline LaTeX (a slash, not a fraction) and
     as text."""
@@ -314,12 +302,3 @@ def graph_lines(graph: Graph) -> list[str]:
         role = f" ({node.role})" if node.role in ("loss", "output") else ""
         lines.append(f"{sources} → {node.text}{role}")
     return lines
-
-
-def backward_text(backward: list[dict]) -> str:
-    """The parts in order, `→` where the next differentiates by a quantity in another column."""
-    out = ""
-    for step in backward:
-        out += {"first": "", "same": ", ", "next": " → "}[step["joins"]]
-        out += f"{step['text']} ({step['part']})"
-    return out

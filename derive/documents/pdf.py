@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import SpecError, TexError
 from ..problem import course, library
 from ..problem.library import SpecWarning
-from .assemble import assemble
+from .assemble import assemble, only_parts
 from .cache import problem_report
 from .templating import render
 
@@ -67,7 +67,7 @@ def reports(targets: Sequence[str] = ()) -> list[dict]:
         for problem_id, parts in selection(targets):
             report = problem_report(problem_id)
             if parts is not None:
-                report = {**report, "parts": [p for p in report["parts"] if p["id"] in parts]}
+                report = only_parts(report, parts)
             out.append(report)
         return out
     out = []
