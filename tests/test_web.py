@@ -433,3 +433,9 @@ def test_a_busy_port_is_one_line_before_any_work():
         result = CliRunner().invoke(main, ["serve", "--port", str(port)])
     assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_cited_result_is_named_once_in_a_solution(client):
+    """The engine's note already says which part a step uses ("from part dZ3"): the page does not add it again."""
+    page = client.get("/problems/relu-mlp").text
+    assert "from part dZ3" in page and "from relu-mlp/dZ3" not in page
