@@ -24,13 +24,21 @@ def cli_json(*args: str, stdin: str | None = None):
 
 
 def test_problems_is_list_json():
-    assert derive.problems() == cli_json("list", "--json")
+    problems = derive.problems()
+    assert problems == cli_json("list", "--json")
+    jacobian = next(p for p in problems if p["id"] == "softmax-jacobian")  # what it says, not only that it agrees
+    assert jacobian["parts"] == ["jacobian", "vjp"] and jacobian["title"] == "The softmax Jacobian"
 
 
 @pytest.mark.parametrize("problem,part", [("softmax-jacobian", None), ("two-layer-l2", "dW2")], ids=str)
 def test_derive_part_is_the_problem_json(problem, part):
     args = [problem, "--json"] + (["--part", part] if part else [])
-    assert derive.derive_part(problem, part) == cli_json(*args)
+    report = derive.derive_part(problem, part)
+    assert report == cli_json(*args)
+    assert report["id"] == problem and [p["id"] for p in report["parts"]] == ([part] if part else ["jacobian", "vjp"])
+    assert all(p["steps"] for p in report["parts"])
+    if part == "dW2":  # a part printed alone states the result of dZ3 it uses (documents/assemble.py)
+        assert [c["id"] for c in report["parts"][0]["state"]] == ["two-layer-l2/dZ3"]
 
 
 CHECKS = {
