@@ -49,7 +49,7 @@ from ..problem import course, library
 from ..resources import PACKAGE, shipped
 from ..version import __version__
 from . import answers as answer_files
-from .points import Points, number, read_file
+from .points import load, number
 
 CONFIG = "autograder.json"
 FORMAT = 1  # of autograder.json
@@ -77,13 +77,10 @@ def plan(points_file: Path | None = None) -> tuple[list[Graded], str]:
     course.toml files, else 1 a part. A part worth 0 is left out; a key that names no part is an error.
     """
     lib = library.current()
-    now = course.current()  # a faulty course.toml is an error even when --points overrides its points
-    if points_file is not None:
-        points, errors = read_file(points_file)
-        if errors:
-            raise DeriveError("\n".join(errors))
-    else:
-        points = Points.from_course() if now.points else Points(source="1 a part")
+    course.current()  # a faulty course.toml is an error even when --points overrides its points
+    points, errors = load(points_file)
+    if errors:
+        raise DeriveError("\n".join(errors))
     own_folders = lib.folders[1:]
     for broken in lib.broken():  # a spec of the course folders that cannot be read would go ungraded
         if broken.path.resolve().parent in own_folders:

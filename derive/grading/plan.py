@@ -31,7 +31,7 @@ from .formats import (
     kind,
     read_rows,
 )
-from .points import Points, Targets, number, read_file
+from .points import Points, Targets, load, number
 
 #: row faults said in full; past this many kinds, a count
 MOST = 50
@@ -103,15 +103,8 @@ def prepare(source: Path, output: str = "-", fmt: str | None = None, points_file
     errors += [problem] if problem else []
     errors += _option_faults(output, fmt, resume, totals)
     targets = Targets(load=True)
-    if points_file is not None:
-        points, faults = read_file(points_file, targets)
-        errors += faults
-    else:
-        try:
-            points = Points.from_course()
-        except DeriveError as exc:  # a course.toml at fault
-            points, faults = Points(), [str(exc)]
-            errors += faults
+    points, faults = load(points_file, targets)
+    errors += faults
     try:
         rows = list(read_rows(source))
     except DeriveError as exc:

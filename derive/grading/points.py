@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import SpecError, UnknownProblem
+from ..errors import DeriveError, SpecError, UnknownProblem
 from ..problem import course, library
 from ..problem.library import suggest
 
@@ -117,6 +117,17 @@ class Points:
         if not now.points:
             return cls()
         return cls(now.points, source=", ".join(library.shown(p) for p in now.files))
+
+
+def load(path: Path | None, targets: Targets | None = None) -> tuple[Points, list[str]]:
+    """The points of a run and every fault in them: the `--points` file `path`, else the course.toml files'
+    [points] (a course.toml at fault is one fault), else 1 a part."""
+    if path is not None:
+        return read_file(path, targets)
+    try:
+        return Points.from_course(), []
+    except DeriveError as exc:
+        return Points(), [str(exc)]
 
 
 def read_file(path: Path, targets: Targets | None = None) -> tuple[Points, list[str]]:
