@@ -228,8 +228,7 @@ class Outcome:
     @property
     def exact(self) -> bool:
         """Every link as it should be, and the final answer too."""
-        wanted = [FOLLOWS] * len(self.verdicts)
-        ok = [v == w or (n == self.wrong and v in FLAGS) for n, (v, w) in enumerate(zip(self.verdicts, wanted), 1)]
+        ok = [v in FLAGS if n == self.wrong else v == FOLLOWS for n, v in enumerate(self.verdicts, 1)]
         return all(ok) and self.final == self.final_wanted
 
     def describe(self) -> str:

@@ -158,8 +158,8 @@ def test_a_mutated_step_is_flagged_exactly(line, wrong):
     marks = {link.line: link.verdict for link in report.links}
     assert marks[line] == DOES_NOT_FOLLOW
     assert report.first_wrong is not None and report.first_wrong.line == line
-    # the link after the wrong side compares with the wrong side: only the links touching it can be ✗
-    assert all(v != DOES_NOT_FOLLOW for at, v in marks.items() if at not in (line, line + 1))
+    # the link after the wrong side is judged from the last right side: the mutated link is the only ✗
+    assert marks == {**{at: FOLLOWS for at in marks}, line: DOES_NOT_FOLLOW}
     assert report.exit_code == 1
     assert "first wrong step" in render(report)
 
@@ -301,7 +301,7 @@ def test_hostile_sides_are_bounded():
     assert many.summary()["follows"] == 300
 
 
-def test_a_notation_header_maps_the_students_names():
+def test_a_header_or_the_students_definition_of_ell_maps_z_to_p():
     """Seed 002 (c) writes z for the probabilities the problem calls p: a header maps them, and so does the
     student's definition of ℓ as a function of z and t."""
     section = only_lines(seed("002"), 35, 42)  # line 43 lists t_1..t_N: N is this problem's batch size

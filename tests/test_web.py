@@ -179,6 +179,7 @@ def test_parse_previews_the_reading_or_the_error(client):
 def test_check_equiv_steps_give_the_cli_shapes(client):
     right = client.post("/api/check", json={"target": "softmax-jacobian/jacobian", "answer": "s_i*(delta_ij - s_j)"})
     assert right.status_code == 200 and right.json() == api.check("softmax-jacobian/jacobian", "s_i*(delta_ij - s_j)")
+    assert right.json()["verdict"] == "equivalent"
     wrong = client.post("/api/check", json={"problem": "tanh-derivative", "answer": "1 + tanh(x)^2"}).json()
     assert wrong["verdict"] == "not_equivalent" and wrong["diagnosis"] and wrong["counterexample"]
     equiv = client.post("/api/equiv", json={"first": "sqrt(x^2)", "second": "x", "assume": ["x>0"]}).json()
