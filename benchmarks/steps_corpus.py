@@ -27,7 +27,10 @@ sys.path.insert(0, str(ROOT))
 from derive.checking.steps import DOES_NOT_FOLLOW, FOLLOWS_IF  # noqa: E402
 from derive.problem import library  # noqa: E402
 from tests.steps_corpus import (  # noqa: E402
+    HEAVY,
     KINDS,
+    KINDS_PER_PART,
+    TIMEOUT,
     all_parts,
     chosen_kinds,
     derivation_of,
@@ -37,7 +40,6 @@ from tests.steps_corpus import (  # noqa: E402
     sides,
     window,
 )
-from tests.test_steps_corpus import HEAVY, KINDS_PER_PART, TIMEOUT  # noqa: E402
 
 
 def main() -> None:

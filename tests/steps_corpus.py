@@ -198,6 +198,9 @@ def window(derivation: Derivation, m: Mutant) -> tuple[list[sp.Expr], int]:
 
 
 # -- judging ---------------------------------------------------------------------------------------
+KINDS_PER_PART = 2  # kinds of mutation drawn in a part (the test's selection; the benchmark's --all: every kind)
+HEAVY = {"relu-mlp": 1, "rnn-bptt": 1, "two-layer-l2": 1, "softmax-ce-two-layer": 1}  # kinds a part, to save time
+TIMEOUT = 30.0  # a link's time limit: a loaded CI machine decides too
 FLAGS = (DOES_NOT_FOLLOW, FOLLOWS_IF)  # a mark other than ✓ on a chain that states no case
 
 

@@ -33,6 +33,7 @@ from derive.spec import D, Spec
 
 from .conftest import all_parts
 from .networks import random_network
+from .test_pdf import needs_tex
 
 ROOT = Path(__file__).resolve().parent.parent
 NETWORKS = range(8)
@@ -234,10 +235,6 @@ def test_tikz_is_there_and_the_setup_installs_it():
     assert "texlive-pictures" in setup and "tikz.sty" in setup
     if shutil.which("kpsewhich"):
         assert subprocess.run(["kpsewhich", "tikz.sty"], capture_output=True, text=True).stdout.strip()
-
-
-needs_tex = pytest.mark.skipif(pdf.tex_engine() is None or shutil.which("pdftotext") is None,
-                               reason="needs TeX Live and poppler-utils")
 
 
 @needs_tex

@@ -44,6 +44,9 @@ from derive.problem import library
 from derive.problem.spec import D
 
 from .steps_corpus import (
+    HEAVY,
+    KINDS_PER_PART,
+    TIMEOUT,
     all_parts,
     chosen_kinds,
     derivation_of,
@@ -53,10 +56,6 @@ from .steps_corpus import (
     sides,
     window,
 )
-
-KINDS_PER_PART = 2
-HEAVY = {"relu-mlp": 1, "rnn-bptt": 1, "two-layer-l2": 1, "softmax-ce-two-layer": 1}  # kinds a part, to save time
-TIMEOUT = 30.0  # a link's time limit: a loaded CI machine decides too
 
 #: Cases the checker gets wrong today: (problem, part, kind or None for the unmutated chain) -> why.
 XFAIL: dict[tuple[str, str, str | None], str] = {}
