@@ -253,7 +253,7 @@ def test_solution_step_by_step_with_rule_names(student):
     part = cli_json("tanh-derivative", "--part", "derivative")["parts"][0]
     student.open("/problems/tanh-derivative")
     assert not student.find("div#solution-derivative").is_displayed()
-    student.find("button#solution-derivative").click()
+    student.find("button#show-solution-derivative").click()
     student.until(lambda: student.find("div#solution-derivative").is_displayed()
                   and len(student.find_all("div#solution-derivative .katex")) >= len(part["steps"]),
                   "the solution's steps typeset")

@@ -91,10 +91,11 @@ def test_a_problem_page_follows_the_contract(client):
     for part in report["parts"]:
         pid = part["id"]
         for tag, id_ in [("section", f"part-{pid}"), ("textarea", f"answer-{pid}"), ("div", f"preview-{pid}"),
-                         ("button", f"check-{pid}"), ("div", f"verdict-{pid}"), ("button", f"solution-{pid}"),
+                         ("button", f"check-{pid}"), ("div", f"verdict-{pid}"), ("button", f"show-solution-{pid}"),
                          ("div", f"solution-{pid}")]:
             assert page.find(tag, id_) is not None, (tag, id_)
         assert "hidden" in page.find("div", f"solution-{pid}")
+        assert response.text.count(f'id="solution-{pid}"') == 1  # one element an id
         assert part["steps"][0]["rule"] in response.text
     for tag, id_ in [("textarea", "steps-input"), ("select", "steps-part"), ("button", "steps-check"),
                      ("div", "steps-result")]:
@@ -259,7 +260,8 @@ def test_the_rate_limit_answers_429(client):
 
 def test_no_solutions_is_honoured(sheet_client):
     page = sheet_client.get("/problems/softmax-jacobian").text
-    assert 'id="solution-jacobian"' not in page and "Show the solution" not in page
+    assert 'id="solution-jacobian"' not in page and 'id="show-solution-jacobian"' not in page
+    assert "Show the solution" not in page
     assert 'id="check-jacobian"' in page
     response = sheet_client.get("/api/problems/softmax-jacobian/solution")
     assert response.status_code == 403 and "no solutions" in response.json()["error"]
