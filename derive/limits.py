@@ -9,7 +9,10 @@ largest factorial and the largest exact power.
 """
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
+
+from .errors import DeriveError
 
 # -- the text of one answer (the parser) --------------------------------------------
 MAX_LENGTH = 2000  # characters of one answer
@@ -25,6 +28,10 @@ MAX_DERIVATIVES = 4  # orders of the derivatives (d/dx) one free expression take
 
 # -- evaluating an answer at a point (the checker) ------------------------------------
 MAX_LOOP = 200_000  # terms of all sums in one evaluation
+
+# -- counted work: what decides `undecided` (the same on any machine) ------------------------
+CHECK_WORK = 4_000_000  # units (nodes evaluated, terms expanded, ...) of one check of an answer
+LINK_WORK = 4_000_000  # units of one link of a derivation
 
 # -- a check, and a batch of them -------------------------------------------------------
 DEFAULT_TIMEOUT = 5.0  # seconds per check
@@ -49,3 +56,37 @@ class Limits(NamedTuple):
     max_factorial: int = MAX_FACTORIAL
     max_sum_bound: int = MAX_SUM_BOUND
     max_derivatives: int = MAX_DERIVATIVES
+
+
+class Timeout(DeriveError):
+    """No verdict within the limits: the counted work (`OutOfWork`) or the wall-clock safety net (`WallClock`)."""
+
+
+class OutOfWork(Timeout):
+    """A judgement spent its budget of counted work: the same on any machine, whatever its load."""
+
+
+class WallClock(Timeout):
+    """The wall-clock safety net (for hostile input) was hit: reported as such, never a usual verdict."""
+
+
+class Budget:
+    """The work one judgement may do, counted in units (a node evaluated, a term expanded): what decides
+    `undecided`, so that a verdict does not depend on what else the machine is doing. `deadline`
+    (time.monotonic()) is only a safety net for hostile input, looked at every 256 spends."""
+
+    __slots__ = ("limit", "used", "deadline", "_spends")
+
+    def __init__(self, limit: int, deadline: float | None = None):
+        self.limit = limit
+        self.used = 0
+        self.deadline = deadline
+        self._spends = 0
+
+    def spend(self, units: int = 1) -> None:
+        self.used += units
+        if self.used > self.limit:
+            raise OutOfWork(f"no verdict within the work budget ({self.limit:,} units)")
+        self._spends += 1
+        if self._spends & 255 == 0 and self.deadline is not None and time.monotonic() > self.deadline:
+            raise WallClock("the safety time limit was reached")
