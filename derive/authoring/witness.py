@@ -20,10 +20,12 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
+from sympy.core.relational import Relational
 
 from ..problem.concrete import Concretizer
+from ..problem.conditions import Coverage, conditions
 from ..problem.sampling import STAND_INS, Point, spec_point
-from ..problem.spec import D, Spec
+from ..problem.spec import D, Iverson, Spec
 
 PRECISION = 40  # digits of a value
 WORKING = 60  # digits of the entries it is computed from
@@ -32,10 +34,97 @@ WITNESS_SIZES = (2, 3)  # dimensions at the witness's points: expanded sums stay
 
 def witness_points(spec: Spec, free: Sequence[sp.Symbol], seed: str, count: int = 4,
                    generics: Sequence[str] = tuple(STAND_INS)) -> list[Point]:
-    """`count` points (fixed seed): free indices tied (i = j) and distinct in turn, φ as each stand-in."""
+    """`count` points (fixed seed): free indices tied (i = j) and distinct in turn, φ as each stand-in;
+    then, where the definitions have conditions (a ReLU's kink, a hinge's margin), as many more as it
+    takes to show each side of each (`checking.cover`; `witness_coverage` says what was shown)."""
+    return _covered(spec, tuple(free), seed, count, tuple(generics))[0]
+
+
+def witness_coverage(spec: Spec, free: Sequence[sp.Symbol], seed: str, count: int = 4,
+                     generics: Sequence[str] = tuple(STAND_INS)):
+    """What the points of `witness_points` showed of the definitions' conditions (`checking.cover.Coverage`)."""
+    return _covered(spec, tuple(free), seed, count, tuple(generics))[1]
+
+
+EXTRA_POINTS = 30  # witness points drawn beyond `count`, at most, to show the conditions' other sides
+
+
+def _covered(spec: Spec, free: tuple, seed: str, count: int, generics: tuple) -> tuple[list[Point], Coverage]:
     rng = random.Random(seed)
-    return [spec_point(spec, free, rng, tie=(k % 2 == 0), generic=generics[k % len(generics)],
-                       sizes=WITNESS_SIZES) for k in range(count)]
+    points = [spec_point(spec, free, rng, tie=(k % 2 == 0), generic=generics[k % len(generics)],
+                         sizes=WITNESS_SIZES) for k in range(count)]
+    nodes = _condition_nodes(spec)
+    coverage = Coverage({node: sides for _, node, sides in nodes})
+    if not nodes:
+        return points, coverage
+    for point in points:
+        coverage.add(_sides(spec, point, nodes))
+    for n in range(EXTRA_POINTS):
+        if not coverage.missing():
+            break
+        point = spec_point(spec, free, rng, tie=n % 2 == 0, generic=generics[n % len(generics)],
+                           sizes=WITNESS_SIZES, wide=n % 2 == 1)
+        if coverage.add(_sides(spec, point, nodes)):
+            points.append(point)
+    return points, coverage
+
+
+def _condition_nodes(spec: Spec) -> list[tuple]:
+    """(definition, node, its sides) for each condition of each definition, with the bodies of defined
+    functions written out (relu(Z2_nj) is max(0, Z2_nj))."""
+    out: list[tuple] = []
+    for definition in spec.definitions.values():
+        body = definition.body.replace(
+            lambda e: isinstance(e, sp.Function) and getattr(spec.functions.get(e.func), "body", None) is not None,
+            lambda e: spec.functions[e.func].body(*e.args))
+        out.extend((definition, node, sides) for node, sides in conditions(body).items())
+    return out
+
+
+def _sides(spec: Spec, point: Point, nodes: list[tuple]) -> dict:
+    """The sides each condition takes at `point`, entry by entry of its definition, by the witness's
+    own values (SymPy's, not the checker's)."""
+    witness = Witness(spec, point)
+    seen: dict = {}
+    for _, node, _ in nodes:  # every value of its indices: the definition's own and those of its sums
+        letters = sorted((s for s in node.free_symbols if s in spec.index_range), key=str)
+        entries: list[tuple] = [()]
+        for letter in letters:
+            size = point.sizes.get(spec.index_range[letter], 0)
+            entries = [e + (k,) for e in entries for k in range(1, size + 1)]
+        for entry in entries:
+            at = node.xreplace(dict(zip(letters, map(sp.Integer, entry))))
+            try:
+                side = _side_of(witness, at)
+            except (ValueError, TypeError, ZeroDivisionError):
+                continue
+            if side is not None:
+                seen.setdefault(node, set()).add(side)
+    return seen
+
+
+def _side_of(witness: Witness, node) -> int | None:
+    """The side a condition node takes (as `problem.conditions` counts them); None on its threshold."""
+    def sign(expr) -> int:
+        value = complex(witness.value(expr))
+        return 0 if abs(value.real) < 1e-30 else (1 if value.real > 0 else -1)
+
+    if isinstance(node, (sp.Max, sp.Min)):
+        values = [complex(witness.value(a)).real for a in node.args]
+        best = max(values) if isinstance(node, sp.Max) else min(values)
+        winners = [k for k, v in enumerate(values) if abs(v - best) <= 1e-30 * max(1.0, abs(best))]
+        return winners[0] if len(winners) == 1 else None
+    if isinstance(node, sp.Piecewise):
+        for number, (_, condition) in enumerate(node.args):
+            holds = condition if condition in (sp.true, sp.false) else \
+                sp.sympify(condition.func(sign(condition.lhs - condition.rhs), 0))
+            if holds is sp.true:
+                return number
+        return None
+    relation = node.condition if isinstance(node, Iverson) else node
+    if isinstance(relation, Relational):
+        return sign(relation.lhs - relation.rhs) or None
+    return sign(node.args[0]) or None
 
 
 def _sympy_number(value) -> sp.Expr:

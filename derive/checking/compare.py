@@ -10,12 +10,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 
 import mpmath
 import sympy as sp
 
 from ..printing.base import ascii_name
+from ..problem.conditions import atoms, involved
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
 from .dual import as_mp
 from .evaluate import Evaluator, OnJump, Undefined
@@ -38,6 +38,18 @@ def spec_points(spec, free, seed, count=POINTS, relax=frozenset(), deadline=None
                        wide=n % 3 == 2, hot=n % 2 == 1, edge=edges[n % len(edges)]) for n in range(count)]
 
 
+def extra_points(spec, free, seed, relax=frozenset()):
+    """`draw(n)`: the n-th point beyond a check's own (from its own seed), for `cover`: wide ones every
+    other time, ties, stand-ins and one-hot rows in turn."""
+    rng = random.Random(f"{seed}/more")
+    ties = _ties(spec, free)
+
+    def draw(n: int) -> Point:
+        return spec_point(spec, free, rng, ties[n % len(ties)], GENERICS[n % len(GENERICS)], relax,
+                          wide=n % 2 == 0, hot=n % 2 == 1)
+    return draw
+
+
 # -- comparison -----------------------------------------------------------------------
 @dataclass
 class Comparison:
@@ -47,19 +59,21 @@ class Comparison:
     exact: bool = True
 
 
-def evaluate(spec, expr, env: Point):
-    """The value of `expr` at `env`, at the current mpmath precision."""
-    return Evaluator(spec, env).value(expr)
+def evaluate(spec, expr, env: Point, strict: bool = True):
+    """The value of `expr` at `env`, at the current mpmath precision (`strict`: as a reference, undefined on
+    the jumps of its conditions; otherwise as an answer, exact at its thresholds)."""
+    return Evaluator(spec, env, strict).value(expr)
 
 
-JUMP = object()  # the value at a point that sits on a jump: it decides nothing
+JUMP = object()  # the value of a reference at a point that sits on one of its jumps: it decides nothing
 
 
-def _value(spec, expr, env: Point, dps: int = 40):
-    """The value at `dps` digits; None where the expression is undefined, JUMP on a jump."""
+def _value(spec, expr, env: Point, dps: int = 40, strict: bool = False):
+    """The value at `dps` digits; None where the expression is undefined, JUMP where a reference (`strict`)
+    sits on a jump."""
     try:
         with mpmath.workdps(dps):
-            return evaluate(spec, expr, env)
+            return evaluate(spec, expr, env, strict)
     except OnJump:
         return JUMP
     except Undefined:
@@ -70,12 +84,13 @@ def _exact(value) -> bool:
     return isinstance(value, (int, Fraction))
 
 
-def settle(spec, a, b, env: Point, va, vb) -> bool:
-    """Are two defined values equal? Exact ones compare exactly; others are evaluated again at
-    120 digits: rounding noise shrinks by some 80 orders of magnitude, a real difference stays."""
+def settle(spec, a, b, env: Point, va, vb, strict: bool = True) -> bool:
+    """Are two defined values equal (of the answer `a` and of `b`, a reference when `strict`)? Exact ones
+    compare exactly; others are evaluated again at 120 digits: rounding noise shrinks by some 80 orders
+    of magnitude, a real difference stays."""
     if _exact(va) and _exact(vb):
         return va == vb
-    wa, wb = _value(spec, a, env, 120), _value(spec, b, env, 120)
+    wa, wb = _value(spec, a, env, 120), _value(spec, b, env, 120, strict)
     if wa is JUMP or wb is JUMP:
         return True  # closer than 40 digits to a jump: this point cannot tell them apart
     if wa is None or wb is None:
@@ -94,14 +109,14 @@ def settle(spec, a, b, env: Point, va, vb) -> bool:
                 return False  # the difference stays: a real one
             # it shrank, but not by 80 orders: 40 digits lost to cancellation ((1+x)^50 (1-x)^50 - (1-x²)^50);
             # at 400 digits rounding shrinks again, a real difference stays
-            return _shrinks(spec, a, b, env, 400, second, -200, size * mpmath.mpf(10) ** -300)
+            return _shrinks(spec, a, b, env, 400, second, -200, strict, size * mpmath.mpf(10) ** -300)
     # exactly equal at 40 digits but not at 120: does it shrink again at 200?
-    return _shrinks(spec, a, b, env, 200, second, -60)
+    return _shrinks(spec, a, b, env, 200, second, -60, strict)
 
 
-def _shrinks(spec, a, b, env: Point, dps: int, before, orders: int, floor=0) -> bool:
+def _shrinks(spec, a, b, env: Point, dps: int, before, orders: int, strict: bool, floor=0) -> bool:
     """Evaluated again at `dps` digits, is the difference at most `before` × 10^orders (or `floor`)?"""
-    ta, tb = _value(spec, a, env, dps), _value(spec, b, env, dps)
+    ta, tb = _value(spec, a, env, dps), _value(spec, b, env, dps, strict)
     if ta is JUMP or tb is JUMP:
         return True  # too close to a jump to tell
     if ta is None or tb is None:
@@ -114,26 +129,28 @@ def _shrinks(spec, a, b, env: Point, dps: int, before, orders: int, floor=0) -> 
 MIN_POINTS = 3
 
 
-def compare(spec, a, b, envs: list[Point]) -> Comparison:
-    """`a` against `b` at each point.
+def compare(spec, a, b, envs: list[Point], strict: bool = True) -> Comparison:
+    """The answer `a` against `b` (the reference when `strict`) at each point.
 
-    A point where both are undefined, or where either sits on a jump of a
-    discontinuous function ([z > 0] at z = 0), is skipped; one where only one
-    side is undefined counts against equality (twice is a difference: once may
-    be a removable singularity hit by chance). Fewer than MIN_POINTS usable
-    points decide nothing.
+    A point where both are undefined, or where the reference sits on a jump of
+    one of its conditions ([z > 0] at z = 0: it has no value there), is
+    skipped; the answer is evaluated exactly at its own thresholds ([0 ≥ 0] = 1)
+    and is never a reason to skip a point. One where only one side is undefined
+    counts against equality (twice is a difference: once may be a removable
+    singularity hit by chance). Fewer than MIN_POINTS usable points decide
+    nothing.
     """
     used, exact, one_sided = 0, True, []
     for env in envs:
-        va, vb = _value(spec, a, env), _value(spec, b, env)
-        if (va is None and vb is None) or va is JUMP or vb is JUMP:
+        va, vb = _value(spec, a, env), _value(spec, b, env, strict=strict)
+        if (va is None and vb is None) or vb is JUMP:
             continue
         if va is None or vb is None:
             one_sided.append((env, va, vb))
             continue
         used += 1
         exact = exact and _exact(va) and _exact(vb)
-        if not settle(spec, a, b, env, va, vb):
+        if not settle(spec, a, b, env, va, vb, strict):
             return Comparison(False, used, (env, va, vb), exact)
     if len(one_sided) >= 2 or (one_sided and used < MIN_POINTS):
         return Comparison(False, used, one_sided[0], exact)
@@ -185,37 +202,13 @@ def _digits_apart(a, b) -> int:
         return max(15, int(mpmath.ceil(mpmath.log10(size / difference))) + 2)
 
 
-@lru_cache(maxsize=4096)
-def _atoms(expr: sp.Basic) -> frozenset:
-    """The symbols, bases and functions of `expr` (cached: a reference and a definition are asked again)."""
-    return frozenset(expr.atoms(sp.Symbol, sp.IndexedBase) | {f.func for f in expr.atoms(sp.Function)})
-
-
-def involved(spec, exprs) -> set:
-    """What the values of `exprs` depend on, through the spec's definitions: symbols (dimensions, scalars,
-    indices), bases and functions, with the range of each index and the shape of each base."""
-    seen: set = set()
-    todo = list(exprs)
-    while todo:
-        expr = todo.pop()
-        if not isinstance(expr, sp.Basic):
-            continue
-        for atom in _atoms(expr) - seen:
-            seen.add(atom)
-            if atom in spec.definitions:
-                todo.append(spec.definitions[atom].body)
-            todo.extend(x for x in (spec.dim_values.get(atom), spec.index_range.get(atom)) if x is not None)
-            todo.extend(spec.shapes.get(atom, ()) if isinstance(atom, sp.IndexedBase) else ())
-    return seen
-
-
 def counterexample(spec, witness, show_name, exprs: tuple = ()) -> dict:
     """Where two expressions differ, as a person reads it: the point (with a spec and `exprs`, the two
     expressions, only the sizes, indices, values and stand-in functions they involve) and both values,
     to as many digits as it takes to tell them apart."""
     env, student, reference = witness
     keep = involved(spec, exprs) if spec is not None and exprs else None
-    free = set().union(*(_atoms(e) for e in exprs if isinstance(e, sp.Basic))) if keep is not None else None
+    free = set().union(*(atoms(e) for e in exprs if isinstance(e, sp.Basic))) if keep is not None else None
     point: dict = {}
     for dim, size in env.sizes.items():
         if keep is None or dim in keep:
@@ -255,7 +248,7 @@ def _apart(spec, env: Point, student, reference, exprs: tuple) -> tuple:
     for dps in (120, 200):
         if digits <= 35 or len(exprs) != 2 or (_exact(student) and _exact(reference)):
             break
-        again = _value(spec, exprs[0], env, dps), _value(spec, exprs[1], env, dps)
+        again = _value(spec, exprs[0], env, dps), _value(spec, exprs[1], env, dps, strict=True)
         if any(v is None or v is JUMP for v in again):
             break
         student, reference = again

@@ -13,7 +13,10 @@ from fractions import Fraction
 
 import mpmath
 import sympy as sp
+from sympy.core.relational import Relational
 
+from ..printing import text
+from ..problem.spec import Iverson
 from .compare import compare, evaluate
 from .evaluate import Undefined
 
@@ -129,8 +132,51 @@ def _diagnose(spec, part, student, envs, reference) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _structural(spec, part, student, reference, envs) -> list[str]:
+def _indicator_groups(reference) -> dict:
+    """The reference's real-valued indicators, grouped by the quantity they test against 0 ([z > 0] and
+    [z < 0] both test z)."""
+    groups: dict = {}
+    for node in sorted(reference.atoms(Iverson), key=str):
+        condition = node.condition
+        if not isinstance(condition, Relational) or condition.rel_op in ("==", "!=") or \
+                (condition.lhs - condition.rhs).is_integer:
+            continue
+        quantity = condition.lhs - condition.rhs
+        if quantity.could_extract_minus_sign():
+            quantity = -quantity
+        groups.setdefault(quantity, []).append(node)
+    return groups
+
+
+def _holds(node, quantity, side: int) -> int:
+    """The value of the indicator `node` where `quantity` has the sign `side` (±1)."""
+    condition = node.condition  # lhs − rhs is ±quantity (`_indicator_groups`)
+    value = side if condition.lhs - condition.rhs == quantity else -side
+    return int(bool(condition.func(value, 0)))
+
+
+def _indicator_words(spec, student, reference, envs) -> list[str]:
+    """An answer that is the reference with an indicator fixed (a ReLU's mask always 1, a leaky ReLU's
+    slope lost: one side of the kink missing) or turned round."""
+    show = (lambda e: text(e, spec)) if spec is not None else str
     found = []
+    for quantity, nodes in _indicator_groups(reference).items():
+        for side in (1, -1):
+            fixed = {node: _holds(node, quantity, side) for node in nodes}
+            if compare(spec, student, reference.xreplace(fixed), envs).equal:
+                other = "<" if side > 0 else ">"
+                values = ", ".join(f"[{show(node.condition)}] = {value}" for node, value in fixed.items())
+                found.append(f"the case {show(quantity)} {other} 0 is missing: the answer is the reference with "
+                             f"{values} everywhere (a mask or a slope lost)")
+        turned = {node: 1 - node for node in nodes}
+        if compare(spec, student, reference.xreplace(turned), envs).equal:
+            found.append(f"the condition on {show(quantity)} is turned round: the answer takes the other side of "
+                         f"each of {', '.join(f'[{show(node.condition)}]' for node in nodes)}")
+    return found
+
+
+def _structural(spec, part, student, reference, envs) -> list[str]:
+    found = _indicator_words(spec, student, reference, envs)
     free = part.free
     if len(free) == 2:
         i, j = free

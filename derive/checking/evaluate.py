@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import operator
-import time
 from fractions import Fraction
 
 import mpmath
@@ -25,8 +24,8 @@ import sympy as sp
 from sympy.core.function import UndefinedFunction
 from sympy.core.relational import Relational
 
-from ..errors import DeriveError
-from ..limits import MAX_EXPONENT, MAX_FACTORIAL, MAX_LOOP
+from ..limits import MAX_EXPONENT, MAX_FACTORIAL, MAX_LOOP, Budget
+from ..limits import Timeout as Timeout  # the checker's modules import it from here
 from ..problem.sampling import Point, stand_ins
 from ..problem.spec import D, Iverson, Spec
 from . import dual
@@ -39,11 +38,9 @@ class Undefined(Exception):
 
 
 class OnJump(Undefined):
-    """The point lies on a jump of a discontinuous function ([z > 0] at z = 0): it decides nothing."""
-
-
-class Timeout(DeriveError):
-    """The evaluation ran past its deadline."""
+    """A reference sits on a jump of a discontinuous function ([z > 0] at z = 0): it has no derivative
+    there, and the point decides nothing. An answer is never on a jump: it is evaluated exactly at its
+    own thresholds ([0 ≥ 0] = 1)."""
 
 
 
@@ -97,14 +94,28 @@ def _is_exact(value) -> bool:
     return isinstance(value, (int, Fraction))
 
 
-class Evaluator:
-    """Evaluates expressions of one spec (or free expressions, spec None) at one point."""
+#: the nodes whose value depends on which side of a threshold a point lies (conditions, kinks)
+CONDITIONAL = (Iverson, sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside)
 
-    def __init__(self, spec: Spec | None, env: Point):
+
+class Evaluator:
+    """Evaluates expressions of one spec (or free expressions, spec None) at one point.
+
+    `strict`: the expression is a reference, undefined on the jumps of its conditions (OnJump: the point
+    is excluded); otherwise an answer, evaluated exactly at its thresholds ([0 ≥ 0] = 1, sign(0) = 0).
+    Each conditional node evaluated off its threshold records the side it took in `env.seen` (what a
+    check's points have covered). Each node visited spends a unit of `env.budget`.
+    """
+
+    def __init__(self, spec: Spec | None, env: Point, strict: bool = True):
         self.spec = spec
         self.env = env
+        self.strict = strict
+        self._budget: Budget | None = env.budget
+        if self._budget is None and env.deadline is not None:  # a caller that gives only a wall clock
+            self._budget = Budget(1 << 62, env.deadline)
+        self._seen: dict | None = env.seen
         self._loops = 0
-        self._ticks = 0
         self._derivatives = {}
         self._defined = {}
         self._stand_ins = {} if spec is None else stand_ins(spec, env.generic)
@@ -126,9 +137,19 @@ class Evaluator:
 
     # -- the walk ---------------------------------------------------------------------
     def _tick(self) -> None:
-        self._ticks += 1
-        if self._ticks % 256 == 0 and self.env.deadline is not None and time.monotonic() > self.env.deadline:
-            raise Timeout("time limit reached while evaluating")
+        if self._budget is not None:
+            self._budget.spend()
+
+    def _saw(self, node, side) -> None:
+        """`node` (a condition or kink of the expression, as written) took `side` at this point (recorded
+        while the point's `seen` is a dict: while a check's points are chosen)."""
+        if self._seen is None:
+            return
+        sides = self._seen.get(node)
+        if sides is None:
+            self._seen[node] = {side}
+        else:
+            sides.add(side)
 
     def _int(self, expr, bound) -> int:
         value = self._eval(expr, bound)
@@ -176,24 +197,21 @@ class Evaluator:
         if isinstance(e, sp.Sum):
             return self._sum(e, bound)
         if isinstance(e, sp.Abs):
-            return abs(self._eval(e.args[0], bound))
-        if isinstance(e, (sp.Max, sp.Min)):
-            values = [self._eval(a, bound) for a in e.args]
-            pick = max if isinstance(e, sp.Max) else min
-            if all(_is_exact(v) for v in values):
-                return pick(values)
-            return pick(values, key=_real)
-        if isinstance(e, Iverson):
-            return int(self._truth(e.condition, bound))
-        if isinstance(e, (sp.sign, sp.Heaviside)):
             value = self._eval(e.args[0], bound)
-            if self._on_jump(value, 0):
-                raise OnJump(f"{e.func.__name__} at 0")
-            positive = (value > 0) if _is_exact(value) else _real(value) > 0
-            return int(positive) if isinstance(e, sp.Heaviside) else (1 if positive else -1)
+            if not isinstance(value, Dual) and not e.args[0].is_integer:
+                self._side(e, value, 0)
+            return abs(value)
+        if isinstance(e, (sp.Max, sp.Min)):
+            return self._extreme(e, bound)
+        if isinstance(e, Iverson):
+            return int(self._truth(e.condition, bound, e))
+        if isinstance(e, (sp.sign, sp.Heaviside)):
+            return self._step(e, bound)
         if isinstance(e, sp.Piecewise):
-            for piece, condition in e.args:
+            for number, (piece, condition) in enumerate(e.args):
                 if self._truth(condition, bound):
+                    if condition is not sp.true or number:
+                        self._saw(e, number)
                     return self._eval(piece, bound)
             raise Undefined("no case of the piecewise function holds")
         if isinstance(e, sp.factorial):
@@ -217,14 +235,51 @@ class Evaluator:
         return value.b if isinstance(value, Dual) else 0  # not a dual: the body does not depend on var
 
     def _on_jump(self, a, b) -> bool:
-        """Are a and b equal, so that a condition between them sits on its jump?"""
+        """Are a and b equal, so that a condition between them sits on its jump? Floating values count
+        as equal when they agree to all but 10 of the working digits (an answer's Σσ_k against 1)."""
         if _is_exact(a) and _is_exact(b):
             return a == b
         a, b = _real(a), _real(b)
         return bool(abs(a - b) <= mpmath.mpf(10) ** (10 - mpmath.mp.dps) * max(1, abs(a), abs(b)))
 
-    def _truth(self, condition, bound) -> bool:
-        """The truth of a condition at this point; on the boundary of a strict or equality test: OnJump."""
+    def _side(self, node, a, b) -> int:
+        """Which side of b the value a lies on (-1, 0, 1), recorded for `node` off the threshold; on it, a
+        reference raises OnJump."""
+        if self._on_jump(a, b):
+            if self.strict:
+                raise OnJump(f"{node} at its threshold")
+            return 0
+        side = 1 if (a > b if _is_exact(a) and _is_exact(b) else _real(a) > _real(b)) else -1
+        self._saw(node, side)
+        return side
+
+    def _step(self, e, bound):
+        """sign(x) and Heaviside(x): a jump at 0, where an answer takes sign(0) = 0 and Heaviside's H0."""
+        value = self._eval(e.args[0], bound)
+        side = self._side(e, value, 0)
+        if isinstance(e, sp.sign):
+            return side
+        if side == 0:
+            return self._eval(e.args[1], bound) if len(e.args) > 1 else Fraction(1, 2)
+        return int(side > 0)
+
+    def _extreme(self, e, bound):
+        """max and min: the value of the argument that wins; which one won is recorded (off a tie)."""
+        values = [self._eval(a, bound) for a in e.args]
+        pick = max if isinstance(e, sp.Max) else min
+        if all(_is_exact(v) for v in values):
+            best = pick(values)
+        else:
+            best = pick(values, key=_real)
+        if not all(a.is_integer for a in e.args):  # whole numbers (a sum's limits) have no kink to cover
+            winners = [k for k, v in enumerate(values) if self._on_jump(v, best)]
+            if len(winners) == 1:
+                self._saw(e, winners[0])
+        return best
+
+    def _truth(self, condition, bound, node=None) -> bool:
+        """The truth of a condition at this point. On the boundary of a real-valued test a reference
+        raises OnJump; an answer takes the test as written with both sides equal ([0 ≥ 0] holds)."""
         if condition is sp.true or condition is sp.false:
             return bool(condition)
         if isinstance(condition, sp.And):
@@ -238,11 +293,10 @@ class Evaluator:
             # between whole numbers (indices, sizes, one-hot labels) equality is a value like any other;
             # only a real-valued condition has a jump where it holds with equality
             whole = (condition.lhs - condition.rhs).is_integer and _is_exact(a) and _is_exact(b)
-            if not whole and self._on_jump(a, b):
-                raise OnJump(f"{condition} holds with equality")
-            if not (_is_exact(a) and _is_exact(b)):
-                a, b = _real(a), _real(b)
-            return bool(_COMPARE[condition.rel_op](a, b))
+            if whole:
+                return bool(_COMPARE[condition.rel_op](a, b))
+            side = self._side(condition if node is None else node, a, b)
+            return bool(_COMPARE[condition.rel_op](side, 0))
         raise Undefined(f"cannot decide the condition {condition}")
 
     def _symbol(self, s, bound):
@@ -270,7 +324,7 @@ class Evaluator:
             raise Undefined(f"{base}{list(idx)} is out of range") from None
 
     def _defined_entry(self, base, idx):
-        key = (mpmath.mp.dps, base, idx)
+        key = (mpmath.mp.dps, self.strict, base, idx)
         memo = self.env.memo
         if key not in memo:
             definition = self.spec.definitions[base]

@@ -22,13 +22,16 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import DeriveError
-from ..limits import DEFAULT_TIMEOUT
+from ..limits import CHECK_WORK, DEFAULT_TIMEOUT, Budget, OutOfWork, WallClock
 from ..parsing import ParseError, RangeClash, ShapeMismatch, Vocabulary, parse
-from ..printing import tex
+from ..printing import tex, text
 from ..problem import library
+from ..problem.conditions import Coverage, describe, missing_words
+from ..problem.conditions import plain as plain_text
 from ..problem.sampling import Point
 from ..problem.spec import Part, Spec
-from .compare import Comparison, compare, counterexample, spec_points
+from .compare import Comparison, compare, counterexample, extra_points, spec_points
+from .cover import cover
 from .diagnose import diagnose
 from .equation import answer_side
 from .evaluate import Timeout
@@ -77,16 +80,24 @@ def resolve(target: str) -> tuple[str, str]:
 _POINTS: dict = {}
 
 
-def _points(spec, part, relax: frozenset = frozenset()) -> list[Point]:
-    """The checker's points for a part (cached per spec object: specs built in memory may share ids)."""
+def _covered(spec, part, relax: frozenset = frozenset()) -> tuple[list[Point], Coverage]:
+    """The checker's points for a part, chosen until they show every side of every condition of the
+    reference and its definitions (`cover`), and what they showed (cached per spec object: specs built
+    in memory may share ids). The seed is the problem's and the part's: the same points on any machine."""
     key = (id(spec), part.id, tuple(part.free), relax)
     hit = _POINTS.get(key)
     if hit is None or hit[0] is not spec:
         seed = f"{spec.id}/{part.id}/{sorted(map(str, relax))}"
-        hit = _POINTS[key] = (spec, spec_points(spec, part.free, seed=seed, relax=relax))
+        base = spec_points(spec, part.free, seed=seed, relax=relax)
+        points, coverage = cover(spec, [part.reference], base, extra_points(spec, part.free, seed, relax))
+        hit = _POINTS[key] = (spec, points, coverage)
         while len(_POINTS) > 256:
             _POINTS.pop(next(iter(_POINTS)))
-    return hit[1]
+    return hit[1], hit[2]
+
+
+def _points(spec, part, relax: frozenset = frozenset()) -> list[Point]:
+    return _covered(spec, part, relax)[0]
 
 
 def warm(targets: Iterable[str]) -> None:
@@ -101,9 +112,10 @@ def warm(targets: Iterable[str]) -> None:
         _points(spec, spec.part_by_id(part_id))
 
 
-def _with_deadline(envs, deadline):
+def _with_budget(envs, budget: Budget):
+    """The points, each charging its evaluations to `budget` (one check's)."""
     for env in envs:
-        env.deadline = deadline
+        env.budget = budget
     return envs
 
 
@@ -130,13 +142,13 @@ def check(target: str, answer: str, fmt: str = "auto", timeout: float = DEFAULT_
 def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: float = DEFAULT_TIMEOUT) -> Result:
     """Check an answer to a part of a spec object (one from the library, or built in memory)."""
     start = time.monotonic()
-    deadline = start + timeout
+    budget = Budget(CHECK_WORK, start + timeout)
     problem_id, part_id = spec.id, part.id
     result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=tex(part.reference, spec))
     try:
         student = _read_answer(answer, spec, part, fmt)
     except ShapeMismatch as exc:  # a K×h matrix where h×K is needed: read, and wrong
-        return _wrong(result, _shape_words(spec, part, exc, deadline), start)
+        return _wrong(result, _shape_words(spec, part, exc, budget), start)
     except RangeClash as exc:  # y_i for the entry (j, i): an answer about another entry
         if exc.free is None or exc.free == set(part.free):
             return Result.invalid(problem_id, part_id, exc)
@@ -147,11 +159,22 @@ def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: 
     if _free_indices(spec, student) - set(part.free):  # an entry with an index the target does not have
         return _wrong(result, [_free_words(_free_indices(spec, student), part)], start)
     try:
-        _decide(result, spec, part, student, deadline)
-    except Timeout:
-        result.verdict, result.message = UNDECIDED, f"undecided: no verdict within the time limit ({timeout:g} s)"
+        _decide(result, spec, part, student, budget)
+    except Timeout as exc:
+        _out_of_time(result, exc, timeout)
     result.seconds = time.monotonic() - start
     return result
+
+
+def _out_of_time(result: Result, exc: Timeout, timeout: float) -> None:
+    """`undecided`: the counted work ran out (the same on any machine), or, for hostile input, the
+    wall-clock safety net was hit (said as such)."""
+    result.verdict = UNDECIDED
+    if isinstance(exc, WallClock):
+        result.message = f"undecided: the safety time limit ({timeout:g} s) was reached before a verdict"
+    else:
+        result.message = f"undecided: {exc}" if isinstance(exc, OutOfWork) else \
+            f"undecided: no verdict within the time limit ({timeout:g} s)"
 
 
 def _read_answer(answer: str, spec: Spec, part: Part, fmt: str) -> sp.Expr:
@@ -187,13 +210,13 @@ def _wrong(result: Result, diagnosis: list[str], start: float) -> Result:
     return result
 
 
-def _shape_words(spec, part, mismatch: ShapeMismatch, deadline: float) -> list[str]:
+def _shape_words(spec, part, mismatch: ShapeMismatch, budget: Budget) -> list[str]:
     """Why an answer of another shape is wrong: turned round (and is its transpose right?), or not."""
     if mismatch.turned is None:
         return [str(mismatch)]
     turned, words = mismatch.turned, f"transposed ({mismatch})"
     try:
-        envs = _with_deadline(_points(spec, part), deadline)
+        envs = _with_budget(_points(spec, part), budget)
         if turned - part.reference == 0 or compare(spec, turned, part.reference, envs).equal:
             return [f"{words}; the transpose of the answer is right"]
     except Timeout:
@@ -202,26 +225,32 @@ def _shape_words(spec, part, mismatch: ShapeMismatch, deadline: float) -> list[s
     return [f"{words}; its transpose is not right either" + (f": {why[0]}" if why else "")]
 
 
-def _decide(result: Result, spec, part, student, deadline) -> None:
+def _decide(result: Result, spec, part, student, budget: Budget) -> None:
     reference = part.reference
     if student - reference == 0:  # SymPy objects, never text
         result.verdict, result.method = EQUIVALENT, "canonical form"
         result.message = "equivalent to the reference"
-        result.assumptions_used = _assumptions_used(spec, part, student, deadline)
+        result.assumptions_used = _assumptions_used(spec, part, student, budget)
         _say_assumptions(result)
         return
-    envs = _with_deadline(_points(spec, part), deadline)
-    outcome = compare(spec, student, reference, envs)
+    envs, coverage = _covered(spec, part)
+    outcome = compare(spec, student, reference, _with_budget(envs, budget))
     if outcome.equal is None:
         result.verdict = UNDECIDED
         result.message = (f"undecided: the answer and the reference both have a value at only {outcome.points} "
                           f"of {len(envs)} test points")
         return
+    show = _shower(spec)
+    if outcome.equal and coverage.missing():  # agreeing on one side of a kink is no verdict
+        result.verdict = UNDECIDED
+        result.message = (f"undecided: the answer agrees with the reference at {outcome.points} points, but they "
+                          f"never showed each side of {missing_words(coverage, show)}")
+        return
     if outcome.equal:
         result.verdict = EQUIVALENT
-        result.method = _method(outcome)
+        result.method = _method(outcome, coverage, show)
         result.message = "equivalent to the reference"
-        result.assumptions_used = _assumptions_used(spec, part, student, deadline)
+        result.assumptions_used = _assumptions_used(spec, part, student, budget)
         _say_assumptions(result)
         return
     result.verdict = NOT_EQUIVALENT
@@ -239,9 +268,18 @@ def _decide(result: Result, spec, part, student, deadline) -> None:
         result.message += f" ({result.diagnosis[0]})"
 
 
-def _method(outcome) -> str:
+def _method(outcome, coverage: Coverage | None = None, show=str) -> str:
     how = "exact" if outcome.exact else "40 and 120 digits"
-    return f"{how} at {outcome.points} random points"
+    method = f"{how} at {outcome.points} random points"
+    if coverage is not None and coverage.required:
+        shown = list(dict.fromkeys(describe(node, show) for node in coverage.required))
+        method += f"; each side of {', '.join(shown)} seen"
+    return method
+
+
+def _shower(spec):
+    """How the checker's messages show an expression of the spec (its text printer)."""
+    return lambda expr: text(expr, spec) if spec is not None else str(expr)
 
 
 def _diagnosis(*args, **kwargs) -> list[str]:
@@ -252,7 +290,7 @@ def _diagnosis(*args, **kwargs) -> list[str]:
         return []
 
 
-def _assumptions_used(spec, part, student, deadline) -> list[str]:
+def _assumptions_used(spec, part, student, budget: Budget) -> list[str]:
     """The spec's assumptions without which the answer differs from the reference.
 
     When the time runs out first, every assumption the spec makes is named: the
@@ -264,7 +302,7 @@ def _assumptions_used(spec, part, student, deadline) -> list[str]:
             bases = frozenset(b for b in assumption.lhs.atoms(sp.IndexedBase) if b in spec.samplers)
             if not bases:
                 continue
-            envs = _with_deadline(_points(spec, part, bases), deadline)
+            envs = _with_budget(_points(spec, part, bases), budget)
             if compare(spec, student, part.reference, envs).equal is False:
                 used.append(assumption.text)
     except Timeout:
@@ -283,28 +321,43 @@ def _name(spec, symbol) -> str:
 
 
 # -- two free expressions ---------------------------------------------------------------
+def _free_point(symbols, assume: dict, rng: random.Random, n: int) -> Point:
+    """The n-th point of two free expressions: a third of them far out (2 to 50, either sign), so that
+    piecewise answers show."""
+    values = {}
+    for s in symbols:
+        if n % 3 == 2:
+            size = Fraction(2 * 25 ** rng.random()).limit_denominator(97)
+            sign = 1 if assume.get(s.name) == "positive" or rng.random() < 0.5 else -1
+            values[(s, ())] = sign * size
+            continue
+        lo, hi = (0.1, 3.0) if assume.get(s.name) == "positive" else (-2.5, 2.5)
+        values[(s, ())] = Fraction(rng.uniform(lo, hi)).limit_denominator(997)
+    return Point(values=values)
+
+
 def _free_points(symbols, assume: dict, seed, count=FREE_POINTS) -> list[Point]:
     rng = random.Random(seed)
-    envs = []
-    for n in range(count):
-        values = {}
-        for s in symbols:
-            if n % 3 == 2:  # a third of the points far out (2 to 50, either sign): piecewise answers show
-                size = Fraction(2 * 25 ** rng.random()).limit_denominator(97)
-                sign = 1 if assume.get(s.name) == "positive" or rng.random() < 0.5 else -1
-                values[(s, ())] = sign * size
-                continue
-            lo, hi = (0.1, 3.0) if assume.get(s.name) == "positive" else (-2.5, 2.5)
-            values[(s, ())] = Fraction(rng.uniform(lo, hi)).limit_denominator(997)
-        envs.append(Point(values=values))
-    return envs
+    return [_free_point(symbols, assume, rng, n) for n in range(count)]
+
+
+def _free_covered(exprs, symbols, assume: dict, seed: str, budget: Budget) -> tuple[list[Point], Coverage]:
+    """The points of free expressions, and more until every side of every condition of either shows."""
+    points = _with_budget(_free_points(symbols, assume, seed), budget)
+    more = random.Random(f"{seed}/more")
+
+    def draw(n: int) -> Point:
+        env = _free_point(symbols, assume, more, n + 2 if n % 2 else n)  # far out every other time
+        env.budget = budget
+        return env
+    return cover(None, exprs, points, draw, strict=False)
 
 
 def equiv(a: str, b: str, assume: dict | None = None, fmt: str = "auto",
           timeout: float = DEFAULT_TIMEOUT) -> Result:
     """Are two free expressions equal for all real values of their variables (principal branches)?"""
     start = time.monotonic()
-    deadline = start + timeout
+    budget = Budget(CHECK_WORK, start + timeout)
     assume = dict(assume or {})
     result = Result(None, None, UNDECIDED, "")
     try:
@@ -319,32 +372,40 @@ def equiv(a: str, b: str, assume: dict | None = None, fmt: str = "auto",
         return Result.invalid(None, None, exc)
     result.student_latex, result.reference_latex = sp.latex(first), sp.latex(second)
     try:
-        _decide_free(result, first, second, assume, deadline, relaxed)
-    except Timeout:
-        result.verdict, result.message = UNDECIDED, f"undecided: no verdict within the time limit ({timeout:g} s)"
+        _decide_free(result, first, second, assume, budget, relaxed)
+    except Timeout as exc:
+        _out_of_time(result, exc, timeout)
     result.seconds = time.monotonic() - start
     return result
 
 
-def _decide_free(result: Result, first, second, assume: dict, deadline: float, relaxed=None) -> None:
+def _decide_free(result: Result, first, second, assume: dict, budget: Budget, relaxed=None) -> None:
     symbols = sorted(first.free_symbols | second.free_symbols, key=lambda s: s.name)
-    envs = _with_deadline(_free_points(symbols, assume, seed=f"{first}|{second}"), deadline)
+    coverage = Coverage()
     if first - second == 0:  # the same after SymPy's automatic canonicalisation
+        envs: list[Point] = []
         outcome = Comparison(True, 0)
-    else:
-        outcome = compare(None, first, second, envs)
+    else:  # neither is a reference: both are evaluated exactly at their thresholds
+        envs, coverage = _free_covered([first, second], symbols, assume, f"{first}|{second}", budget)
+        outcome = compare(None, first, second, envs, strict=False)
     if outcome.equal is None:
         result.verdict = UNDECIDED
         result.message = f"undecided: both expressions have a value at only {outcome.points} of {len(envs)} test points"
         return
+    if outcome.equal and coverage.missing():
+        result.verdict = UNDECIDED
+        result.message = (f"undecided: the expressions agree at {outcome.points} points, but they never showed "
+                          f"each side of {missing_words(coverage, plain_text)}")
+        return
     if outcome.equal:
         result.verdict, result.message = EQUIVALENT, "equivalent"
-        result.method = "canonical form" if outcome.points == 0 else _method(outcome)
+        result.method = "canonical form" if outcome.points == 0 else _method(outcome, coverage, plain_text)
         if relaxed is not None:
             plain = sorted(relaxed[0].free_symbols | relaxed[1].free_symbols, key=lambda s: s.name)
-            points = _with_deadline(_free_points(plain, {}, seed=f"relaxed|{first}|{second}"), deadline)
+            points = _with_budget(_free_points(plain, {}, seed=f"relaxed|{first}|{second}"), budget)
             try:
-                needed = relaxed[0] - relaxed[1] != 0 and compare(None, relaxed[0], relaxed[1], points).equal is False
+                needed = relaxed[0] - relaxed[1] != 0 and \
+                    compare(None, relaxed[0], relaxed[1], points, strict=False).equal is False
             except Timeout:
                 needed = True  # not shown otherwise: name what was assumed
             if needed:

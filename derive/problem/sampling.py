@@ -84,8 +84,10 @@ class Point:
     indices: dict = field(default_factory=dict)  # index Symbol -> int
     values: dict = field(default_factory=dict)  # (base or Symbol, index tuple) -> Fraction
     generic: str = "tanh"  # the name in STAND_INS of the function that stands for a generic φ
-    deadline: float | None = None  # time.monotonic() after which an evaluation gives up
+    deadline: float | None = None  # time.monotonic() after which an evaluation gives up (without a budget)
     memo: dict = field(default_factory=dict)  # values of defined entries, shared by every expression here
+    budget: Any = None  # the `derive.limits.Budget` of the judgement that evaluates here
+    seen: dict | None = None  # while recording: conditional node -> the sides it took here (checking.cover)
 
 
 def _rational(rng: random.Random, lo: float, hi: float) -> Fraction:

@@ -38,6 +38,23 @@ class D(sp.Function):
         return tuple(self.args[2]) if len(self.args) == 3 else ()
 
 
+_TURNED = {sp.StrictGreaterThan: sp.StrictLessThan, sp.GreaterThan: sp.LessThan,
+           sp.StrictLessThan: sp.StrictGreaterThan, sp.LessThan: sp.GreaterThan}
+
+
+def _unscaled(condition):
+    """`c·x > 0` as `x > 0` (c > 0) or `x < 0` (c < 0), for a number c ≠ ±1: [9z/10 > 0] reads [z > 0];
+    None when there is nothing to take out."""
+    if not isinstance(condition, tuple(_TURNED)) or condition.rhs != 0:
+        return None
+    coeff, rest = condition.lhs.as_coeff_Mul()
+    if not coeff.is_Rational or coeff in (0, 1) or rest.is_number:
+        return None
+    if coeff == -1 and not rest.is_Add:
+        return None  # -z > 0 reads as it is written
+    return (type(condition) if coeff > 0 else _TURNED[type(condition)])(rest, 0)
+
+
 class Iverson(sp.Function):
     """The Iverson bracket [condition]: 1 where the condition holds, 0 where it does not.
 
@@ -59,7 +76,9 @@ class Iverson(sp.Function):
             return sp.S.One
         if condition is sp.false:
             return sp.S.Zero
-        return None
+        scaled = _unscaled(condition)
+        return cls(scaled) if scaled is not None else None
+
 
     @property
     def condition(self) -> sp.Basic:
