@@ -30,7 +30,7 @@ MAX_DERIVATIVES = 4  # orders of the derivatives (d/dx) one free expression take
 MAX_LOOP = 200_000  # terms of all sums in one evaluation
 
 # -- counted work: what decides `undecided` (the same on any machine) ------------------------
-CHECK_WORK = 4_000_000  # units (nodes evaluated, terms expanded, ...) of one check of an answer
+CHECK_WORK = 200_000  # units (nodes evaluated) of one check of an answer: some 25 times what the largest needs
 LINK_WORK = 4_000_000  # units of one link of a derivation
 
 # -- a check, and a batch of them -------------------------------------------------------
