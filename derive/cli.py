@@ -281,7 +281,8 @@ def _report(result, as_json: bool, first="answer", second="reference") -> None:
 
 
 _TIMEOUT = click.option("--timeout", type=click.FloatRange(0.1, 600), default=DEFAULT_TIMEOUT, show_default=True,
-                        help="Seconds before the verdict is 'undecided' (exit 3).")
+                        help="A safety net: seconds before a check is stopped, 'undecided' (exit 3). What decides "
+                             "a verdict is counted work, the same on any machine.")
 
 
 class AnswerCommand(click.Command):
@@ -592,7 +593,8 @@ Examples:
 @click.option("--memory", type=click.IntRange(64, 1 << 20), default=DEFAULT_MEMORY_MB, show_default=True,
               help="Memory limit per worker, in MB.")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds per answer before its verdict is 'undecided'.")
+              help="A safety net: seconds per answer before it is stopped, 'undecided' (verdicts are decided by "
+                   "counted work).")
 def autograder_command(points_file, output, jobs, memory, timeout):
     from .grading.autograder import build
 
