@@ -84,13 +84,36 @@ def _exact(value) -> bool:
     return isinstance(value, (int, Fraction))
 
 
-def settle(spec, a, b, env: Point, va, vb, strict: bool = True) -> bool:
-    """Are two defined values equal (of the answer `a` and of `b`, a reference when `strict`)? Exact ones
-    compare exactly; others are evaluated again at 120 digits: rounding noise shrinks by some 80 orders
-    of magnitude, a real difference stays."""
+class Values:
+    """An expression's values at points, each computed once per point and precision. A part's reference
+    keeps one (`charge=False`): shared by every check of the part, its evaluation is charged to no
+    check's budget, so a verdict does not depend on which check came first."""
+
+    def __init__(self, spec, expr, strict: bool = True, charge: bool = True):
+        self.spec, self.expr, self.strict, self.charge = spec, expr, strict, charge
+        self._kept: dict = {}
+
+    def at(self, env: Point, dps: int = 40):
+        key = (id(env), dps)
+        if key not in self._kept:
+            budget = env.budget
+            if not self.charge:
+                env.budget = None
+            try:
+                self._kept[key] = (env, _value(self.spec, self.expr, env, dps, self.strict))  # env kept: ids stay
+            finally:
+                env.budget = budget
+        return self._kept[key][1]
+
+
+def settle(spec, a, b, env: Point, va, vb, strict: bool = True, reference: Values | None = None) -> bool:
+    """Are two defined values equal (of the answer `a` and of `b`, a reference when `strict`; its values
+    from `reference` when given)? Exact ones compare exactly; others are evaluated again at 120 digits:
+    rounding noise shrinks by some 80 orders of magnitude, a real difference stays."""
     if _exact(va) and _exact(vb):
         return va == vb
-    wa, wb = _value(spec, a, env, 120), _value(spec, b, env, 120, strict)
+    other = reference or Values(spec, b, strict)
+    wa, wb = _value(spec, a, env, 120), other.at(env, 120)
     if wa is JUMP or wb is JUMP:
         return True  # closer than 40 digits to a jump: this point cannot tell them apart
     if wa is None or wb is None:
@@ -109,14 +132,14 @@ def settle(spec, a, b, env: Point, va, vb, strict: bool = True) -> bool:
                 return False  # the difference stays: a real one
             # it shrank, but not by 80 orders: 40 digits lost to cancellation ((1+x)^50 (1-x)^50 - (1-x²)^50);
             # at 400 digits rounding shrinks again, a real difference stays
-            return _shrinks(spec, a, b, env, 400, second, -200, strict, size * mpmath.mpf(10) ** -300)
+            return _shrinks(spec, a, other, env, 400, second, -200, size * mpmath.mpf(10) ** -300)
     # exactly equal at 40 digits but not at 120: does it shrink again at 200?
-    return _shrinks(spec, a, b, env, 200, second, -60, strict)
+    return _shrinks(spec, a, other, env, 200, second, -60)
 
 
-def _shrinks(spec, a, b, env: Point, dps: int, before, orders: int, strict: bool, floor=0) -> bool:
+def _shrinks(spec, a, other: Values, env: Point, dps: int, before, orders: int, floor=0) -> bool:
     """Evaluated again at `dps` digits, is the difference at most `before` × 10^orders (or `floor`)?"""
-    ta, tb = _value(spec, a, env, dps), _value(spec, b, env, dps, strict)
+    ta, tb = _value(spec, a, env, dps), other.at(env, dps)
     if ta is JUMP or tb is JUMP:
         return True  # too close to a jump to tell
     if ta is None or tb is None:
@@ -129,8 +152,9 @@ def _shrinks(spec, a, b, env: Point, dps: int, before, orders: int, strict: bool
 MIN_POINTS = 3
 
 
-def compare(spec, a, b, envs: list[Point], strict: bool = True) -> Comparison:
-    """The answer `a` against `b` (the reference when `strict`) at each point.
+def compare(spec, a, b, envs: list[Point], strict: bool = True, reference: Values | None = None) -> Comparison:
+    """The answer `a` against `b` (the reference when `strict`) at each point; `reference` keeps b's values
+    (a part's, computed once).
 
     A point where both are undefined, or where the reference sits on a jump of
     one of its conditions ([z > 0] at z = 0: it has no value there), is
@@ -140,9 +164,10 @@ def compare(spec, a, b, envs: list[Point], strict: bool = True) -> Comparison:
     singularity hit by chance). Fewer than MIN_POINTS usable points decide
     nothing.
     """
+    other = reference or Values(spec, b, strict)
     used, exact, one_sided = 0, True, []
     for env in envs:
-        va, vb = _value(spec, a, env), _value(spec, b, env, strict=strict)
+        va, vb = _value(spec, a, env), other.at(env)
         if (va is None and vb is None) or vb is JUMP:
             continue
         if va is None or vb is None:
@@ -150,7 +175,7 @@ def compare(spec, a, b, envs: list[Point], strict: bool = True) -> Comparison:
             continue
         used += 1
         exact = exact and _exact(va) and _exact(vb)
-        if not settle(spec, a, b, env, va, vb, strict):
+        if not settle(spec, a, b, env, va, vb, strict, other):
             return Comparison(False, used, (env, va, vb), exact)
     if len(one_sided) >= 2 or (one_sided and used < MIN_POINTS):
         return Comparison(False, used, one_sided[0], exact)

@@ -30,7 +30,7 @@ from ..problem.conditions import Coverage, describe, missing_words
 from ..problem.conditions import plain as plain_text
 from ..problem.sampling import Point
 from ..problem.spec import Part, Spec
-from .compare import Comparison, compare, counterexample, extra_points, spec_points
+from .compare import Comparison, Values, compare, counterexample, extra_points, spec_points
 from .cover import cover
 from .diagnose import diagnose
 from .equation import answer_side
@@ -77,27 +77,40 @@ def resolve(target: str) -> tuple[str, str]:
     return library.resolve(target)
 
 
-_POINTS: dict = {}
+@dataclass
+class Prepared:
+    """What every check of one part shares, computed once: its points (chosen until they show every side
+    of every condition of the reference and its definitions, `cover`), what they showed, the reference's
+    values at them and its LaTeX."""
+
+    spec: Spec
+    points: list[Point]
+    coverage: Coverage
+    reference: Values
+    latex: str
 
 
-def _covered(spec, part, relax: frozenset = frozenset()) -> tuple[list[Point], Coverage]:
-    """The checker's points for a part, chosen until they show every side of every condition of the
-    reference and its definitions (`cover`), and what they showed (cached per spec object: specs built
-    in memory may share ids). The seed is the problem's and the part's: the same points on any machine."""
-    key = (id(spec), part.id, tuple(part.free), relax)
-    hit = _POINTS.get(key)
-    if hit is None or hit[0] is not spec:
+_PREPARED: dict = {}
+
+
+def prepared(spec, part, relax: frozenset = frozenset()) -> Prepared:
+    """The part's shared state (cached per spec object: specs built in memory may share ids). The seed is
+    the problem's and the part's: the same points on any machine."""
+    key = (id(spec), part.id, tuple(part.free), part.reference, relax)
+    hit = _PREPARED.get(key)
+    if hit is None or hit.spec is not spec:
         seed = f"{spec.id}/{part.id}/{sorted(map(str, relax))}"
         base = spec_points(spec, part.free, seed=seed, relax=relax)
         points, coverage = cover(spec, [part.reference], base, extra_points(spec, part.free, seed, relax))
-        hit = _POINTS[key] = (spec, points, coverage)
-        while len(_POINTS) > 256:
-            _POINTS.pop(next(iter(_POINTS)))
-    return hit[1], hit[2]
+        hit = _PREPARED[key] = Prepared(spec, points, coverage, Values(spec, part.reference, charge=False),
+                                        tex(part.reference, spec))
+        while len(_PREPARED) > 256:
+            _PREPARED.pop(next(iter(_PREPARED)))
+    return hit
 
 
 def _points(spec, part, relax: frozenset = frozenset()) -> list[Point]:
-    return _covered(spec, part, relax)[0]
+    return prepared(spec, part, relax).points
 
 
 def warm(targets: Iterable[str]) -> None:
@@ -109,7 +122,9 @@ def warm(targets: Iterable[str]) -> None:
             continue
         spec = library.load(problem_id)
         Vocabulary.from_spec(spec, spec.part_by_id(part_id))
-        _points(spec, spec.part_by_id(part_id))
+        shared = prepared(spec, spec.part_by_id(part_id))
+        for env in shared.points:
+            shared.reference.at(env)
 
 
 def _with_budget(envs, budget: Budget):
@@ -144,7 +159,7 @@ def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: 
     start = time.monotonic()
     budget = Budget(CHECK_WORK, start + timeout)
     problem_id, part_id = spec.id, part.id
-    result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=tex(part.reference, spec))
+    result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=prepared(spec, part).latex)
     try:
         student = _read_answer(answer, spec, part, fmt)
     except ShapeMismatch as exc:  # a K×h matrix where h×K is needed: read, and wrong
@@ -216,8 +231,10 @@ def _shape_words(spec, part, mismatch: ShapeMismatch, budget: Budget) -> list[st
         return [str(mismatch)]
     turned, words = mismatch.turned, f"transposed ({mismatch})"
     try:
-        envs = _with_budget(_points(spec, part), budget)
-        if turned - part.reference == 0 or compare(spec, turned, part.reference, envs).equal:
+        shared = prepared(spec, part)
+        envs = _with_budget(shared.points, budget)
+        if turned - part.reference == 0 or \
+                compare(spec, turned, part.reference, envs, reference=shared.reference).equal:
             return [f"{words}; the transpose of the answer is right"]
     except Timeout:
         return [words]
@@ -231,8 +248,9 @@ def _decide(result: Result, spec, part, student, budget: Budget) -> None:
         result.verdict, result.method = EQUIVALENT, "canonical form"
         result.message = "equivalent to the reference"
         return
-    envs, coverage = _covered(spec, part)
-    outcome = compare(spec, student, reference, _with_budget(envs, budget))
+    shared = prepared(spec, part)
+    envs, coverage = shared.points, shared.coverage
+    outcome = compare(spec, student, reference, _with_budget(envs, budget), reference=shared.reference)
     if outcome.equal is None:
         result.verdict = UNDECIDED
         result.message = (f"undecided: the answer and the reference both have a value at only {outcome.points} "
@@ -300,8 +318,9 @@ def _assumptions_used(spec, part, student, budget: Budget) -> list[str]:
             bases = frozenset(b for b in assumption.lhs.atoms(sp.IndexedBase) if b in spec.samplers)
             if not bases:
                 continue
-            envs = _with_budget(_points(spec, part, bases), budget)
-            if compare(spec, student, part.reference, envs).equal is False:
+            relaxed = prepared(spec, part, bases)
+            envs = _with_budget(relaxed.points, budget)
+            if compare(spec, student, part.reference, envs, reference=relaxed.reference).equal is False:
                 used.append(assumption.text)
     except Timeout:
         return [a.text for a in spec.assumptions]
