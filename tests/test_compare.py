@@ -154,3 +154,21 @@ def test_cancellation_is_no_difference(answer, verdict):
     from derive.checking import check
 
     assert check("tanh-derivative", answer).verdict == verdict
+
+
+@pytest.mark.parametrize("answer", ["1 - tanh(x)^2 + 10^(-150)", "(1 + 10^(-150)) (1 - tanh(x)^2)",
+                                    "1 - tanh(x)^2 + exp(-1000)"])
+def test_a_term_too_small_for_120_digits_is_still_seen(answer):
+    # a sum that absorbs a term (or an exact value wider than the precision) is compared at the digits
+    # that show it, not called equal at 40 and 120 digits
+    from derive.checking import check
+
+    result = check("tanh-derivative", answer)
+    assert result.verdict == "not_equivalent", result.message
+
+
+def test_a_term_beyond_every_budgeted_precision_is_undecided_not_equivalent():
+    from derive.checking import check
+
+    result = check("tanh-derivative", "1 - tanh(x)^2 + exp(-100000)")
+    assert result.verdict == "undecided" and "digits" in result.message

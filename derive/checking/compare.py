@@ -14,6 +14,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from ..limits import OutOfWork
 from ..printing.base import ascii_name
 from ..problem.conditions import atoms, involved
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
@@ -71,13 +72,32 @@ JUMP = object()  # the value of a reference at a point that sits on one of its j
 def _value(spec, expr, env: Point, dps: int = 40, strict: bool = False):
     """The value at `dps` digits; None where the expression is undefined, JUMP where a reference (`strict`)
     sits on a jump."""
+    return _valued(spec, expr, env, dps, strict)[0]
+
+
+def _valued(spec, expr, env: Point, dps: int = 40, strict: bool = False) -> tuple:
+    """The value (as `_value`) and the bits of the widest range of magnitudes a sum added in floating point
+    (`Evaluator.absorbed`)."""
+    evaluator = Evaluator(spec, env, strict)
     try:
         with mpmath.workdps(dps):
-            return evaluate(spec, expr, env, strict)
+            return evaluator.value(expr), evaluator.absorbed
     except OnJump:
-        return JUMP
+        return JUMP, evaluator.absorbed
     except Undefined:
-        return None
+        return None, evaluator.absorbed
+
+
+MAX_DIGITS = 4000  # the most digits a comparison may take to see a term a sum absorbed (10^-150 next to 1)
+
+
+def high_digits(bits: int) -> int:
+    """The digits that settle a near tie: 120, or more where a sum added terms some `bits` apart in size
+    (each kept with 60 digits to spare); more than MAX_DIGITS is out of the work budget."""
+    digits = max(120, int(bits * 0.30103) + 61)
+    if digits > MAX_DIGITS:
+        raise OutOfWork(f"a sum adds terms more than {MAX_DIGITS} digits apart in size")
+    return digits
 
 
 def _exact(value) -> bool:
@@ -94,31 +114,45 @@ class Values:
         self._kept: dict = {}
 
     def at(self, env: Point, dps: int = 40):
+        return self._at(env, dps)[0]
+
+    def bits(self, env: Point, dps: int = 40) -> int:
+        """`Evaluator.absorbed` of the evaluation at `dps` digits."""
+        return self._at(env, dps)[1]
+
+    def _at(self, env: Point, dps: int) -> tuple:
         key = (id(env), dps)
         if key not in self._kept:
             budget = env.budget
             if not self.charge:
                 env.budget = None
             try:
-                self._kept[key] = (env, _value(self.spec, self.expr, env, dps, self.strict))  # env kept: ids stay
+                self._kept[key] = (env, _valued(self.spec, self.expr, env, dps, self.strict))  # env kept: ids stay
             finally:
                 env.budget = budget
         return self._kept[key][1]
 
 
-def settle(spec, a, b, env: Point, va, vb, strict: bool = True, reference: Values | None = None) -> bool:
+def settle(spec, a, b, env: Point, va, vb, strict: bool = True, reference: Values | None = None,
+           bits: int = 0) -> bool:
     """Are two defined values equal (of the answer `a` and of `b`, a reference when `strict`; its values
-    from `reference` when given)? Exact ones compare exactly; others are evaluated again at 120 digits:
-    rounding noise shrinks by some 80 orders of magnitude, a real difference stays."""
+    from `reference` when given)? Exact ones compare exactly; others are evaluated again at 120 digits
+    (more where a sum absorbed a term `bits` smaller: `high_digits`): rounding noise shrinks by some 80
+    orders of magnitude, a real difference stays."""
     if _exact(va) and _exact(vb):
         return va == vb
     other = reference or Values(spec, b, strict)
-    wa, wb = _value(spec, a, env, 120), other.at(env, 120)
+    high = high_digits(max(bits, other.bits(env)))
+    if high > 120:  # the values at 40 digits lost a term: take them again where it shows
+        va, vb = _value(spec, a, env, high - 80), other.at(env, high - 80)
+        if va is None or vb is None or va is JUMP or vb is JUMP:
+            return va is vb
+    wa, wb = _value(spec, a, env, high), other.at(env, high)
     if wa is JUMP or wb is JUMP:
         return True  # closer than 40 digits to a jump: this point cannot tell them apart
     if wa is None or wb is None:
         return False
-    with mpmath.workdps(120):  # conversions too: 10^30 as a 15-digit float is not 10^30
+    with mpmath.workdps(high):  # conversions too: 10^30 as a 15-digit float is not 10^30
         wa, wb = as_mp(wa), as_mp(wb)
         first = abs(as_mp(va) - as_mp(vb))
         second = abs(wa - wb)
@@ -132,9 +166,9 @@ def settle(spec, a, b, env: Point, va, vb, strict: bool = True, reference: Value
                 return False  # the difference stays: a real one
             # it shrank, but not by 80 orders: 40 digits lost to cancellation ((1+x)^50 (1-x)^50 - (1-x²)^50);
             # at 400 digits rounding shrinks again, a real difference stays
-            return _shrinks(spec, a, other, env, 400, second, -200, size * mpmath.mpf(10) ** -300)
+            return _shrinks(spec, a, other, env, high + 280, second, -200, size * mpmath.mpf(10) ** -(high + 180))
     # exactly equal at 40 digits but not at 120: does it shrink again at 200?
-    return _shrinks(spec, a, other, env, 200, second, -60)
+    return _shrinks(spec, a, other, env, high + 80, second, -60)
 
 
 def _shrinks(spec, a, other: Values, env: Point, dps: int, before, orders: int, floor=0) -> bool:
@@ -167,7 +201,7 @@ def compare(spec, a, b, envs: list[Point], strict: bool = True, reference: Value
     other = reference or Values(spec, b, strict)
     used, exact, one_sided = 0, True, []
     for env in envs:
-        va, vb = _value(spec, a, env), other.at(env)
+        (va, bits), vb = _valued(spec, a, env), other.at(env)
         if (va is None and vb is None) or vb is JUMP:
             continue
         if va is None or vb is None:
@@ -175,7 +209,7 @@ def compare(spec, a, b, envs: list[Point], strict: bool = True, reference: Value
             continue
         used += 1
         exact = exact and _exact(va) and _exact(vb)
-        if not settle(spec, a, b, env, va, vb, strict, other):
+        if not settle(spec, a, b, env, va, vb, strict, other, bits):
             return Comparison(False, used, (env, va, vb), exact)
     if len(one_sided) >= 2 or (one_sided and used < MIN_POINTS):
         return Comparison(False, used, one_sided[0], exact)

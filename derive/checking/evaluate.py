@@ -115,6 +115,8 @@ class Evaluator:
         if self._budget is None and env.deadline is not None:  # a caller that gives only a wall clock
             self._budget = Budget(1 << 62, env.deadline)
         self._seen: dict | None = env.seen
+        self.spend = self._budget.spend if self._budget is not None else _nothing
+        self.absorbed = 0  # bits of the widest exact value, or range of magnitudes of a sum, made floating
         self._loops = 0
         self._derivatives = {}
         self._defined = {}
@@ -137,8 +139,47 @@ class Evaluator:
 
     # -- the walk ---------------------------------------------------------------------
     def _tick(self) -> None:
-        if self._budget is not None:
-            self._budget.spend()
+        self.spend()
+
+    def add(self, terms: list):
+        """A sum of values: the exact terms first (1 - tanh²x + (1+x)^50 (1-x)^50 - (1-x²)^50 cancels
+        exactly), then the floating ones; the range of magnitudes added in floating point is kept in
+        `absorbed` (a term 10^-150 next to 1 is lost at 40 digits: `compare.settle` then takes more)."""
+        total: int | Fraction = 0
+        floating = []
+        for term in terms:
+            if type(term) is int or type(term) is Fraction:
+                total += term
+            else:
+                floating.append(term)
+        if not floating:
+            return total
+        if len(terms) > 1:
+            self._range(terms)
+        for term in floating:
+            total = self.mp(total) + self.mp(term)
+        return total
+
+    def mp(self, value):
+        """A value as an mpmath number at the working precision; an exact one wider than that precision
+        (1 + 10^-150) is lost in part, which `absorbed` keeps (in bits) so that a comparison takes more."""
+        if type(value) is Fraction:
+            bits = max(value.numerator.bit_length(), value.denominator.bit_length())
+            if bits > self.absorbed:
+                self.absorbed = bits
+            return mpmath.mpf(value.numerator) / value.denominator
+        if type(value) is int:
+            if value.bit_length() > self.absorbed:
+                self.absorbed = value.bit_length()
+            return mpmath.mpf(value)
+        return value
+
+    def _range(self, terms: list) -> None:
+        sizes = [b for b in map(_bits, terms) if b is not None]
+        if len(sizes) > 1:
+            spread = max(sizes) - min(sizes)
+            if spread > self.absorbed:
+                self.absorbed = spread
 
     def _saw(self, node, side) -> None:
         """`node` (a condition or kink of the expression, as written) took `side` at this point (recorded
@@ -157,8 +198,13 @@ class Evaluator:
             return int(value)
         raise Undefined(f"index {expr} is not an integer")
 
-    def _eval(self, e, bound):  # noqa: C901 - one dispatch over node types
-        self._tick()
+    def _eval(self, e, bound):
+        """The value of `e` with the letters in `bound`: its compiled form (`compiled`) run here."""
+        return compiled(e)(self, bound)
+
+    def _slow(self, e, bound):  # noqa: C901 - one dispatch over node types
+        """The value of a node the compiler leaves to this dispatch (kinks, conditions, rarer nodes)."""
+        self.spend()
         if e.is_Integer:
             return int(e)
         if e.is_Rational:
@@ -173,13 +219,8 @@ class Evaluator:
             return self._symbol(e, bound)
         if isinstance(e, sp.Indexed):
             return self._indexed(e, bound)
-        if e.is_Add:  # the exact terms first: 1 - tanh²x + (1+x)^50 (1-x)^50 - (1-x²)^50 cancels exactly
-            terms = [self._eval(arg, bound) for arg in e.args]
-            total = sum((t for t in terms if _is_exact(t)), 0)
-            for term in terms:
-                if not _is_exact(term):
-                    total = _mp(total) + _mp(term)
-            return total
+        if e.is_Add:
+            return self.add([self._eval(arg, bound) for arg in e.args])
         if e.is_Mul:
             product = 1
             guards = [arg for arg in e.args if isinstance(arg, Iverson)]
@@ -188,7 +229,7 @@ class Evaluator:
             for arg in e.args:
                 factor = self._eval(arg, bound)
                 product = product * factor if _is_exact(product) and _is_exact(factor) else \
-                    _mp(product) * _mp(factor)
+                    self.mp(product) * self.mp(factor)
             return product
         if e.is_Pow:
             return self._power(self._eval(e.base, bound), self._eval(e.exp, bound))
@@ -351,10 +392,7 @@ class Evaluator:
                 out.extend(loop(limits[:-1], {**inner, var: k}))
             return out
 
-        total = 0
-        for term in loop(list(e.limits), bound):
-            total = total + term if _is_exact(total) and _is_exact(term) else _mp(total) + _mp(term)
-        return total
+        return self.add(loop(list(e.limits), bound))
 
     def _power(self, base, exponent):
         if isinstance(base, Dual) or isinstance(exponent, Dual):
@@ -369,7 +407,7 @@ class Evaluator:
             if _is_exact(exponent) and exponent > 0:
                 return 0
             raise Undefined("0 to a non-positive power")
-        return mpmath.power(_mp(base), _mp(exponent))
+        return mpmath.power(self.mp(base), self.mp(exponent))
 
     def _function(self, e, bound):
         func = e.func
@@ -382,13 +420,188 @@ class Evaluator:
                 return 1
             if isinstance(arg, Dual):
                 return dual.apply(func, _ELEMENTARY[func], arg)
-            return _ELEMENTARY[func](_mp(arg))
+            return _ELEMENTARY[func](self.mp(arg))
         if self.spec is not None:
             if func in self._defined:
                 lam = self._defined[func]
                 return self._eval(lam.expr, {**bound, **dict(zip(lam.variables, args))})
             if func in self._derivatives:
-                return self._stand_ins[func].derivative(_mp(args[0]))
+                return self._stand_ins[func].derivative(self.mp(args[0]))
             if isinstance(func, UndefinedFunction) and func in self._stand_ins:
-                return self._stand_ins[func].value(_mp(args[0]))
+                return self._stand_ins[func].value(self.mp(args[0]))
         raise Undefined(f"cannot evaluate the function {func}")
+
+
+def _nothing(units: int = 1) -> None:
+    """The spend of an evaluation without a budget."""
+
+
+def _bits(value) -> int | None:
+    """About log2 |value| (None for 0, a dual number or a complex one)."""
+    if type(value) is int:
+        return value.bit_length() if value else None
+    if type(value) is Fraction:
+        return value.numerator.bit_length() - value.denominator.bit_length() if value else None
+    if isinstance(value, mpmath.mpf):
+        return int(mpmath.mag(value)) if value else None
+    return None
+
+
+# -- the compiler: each node's dispatch decided once, not at every point ---------------------
+_COMPILED: dict = {}
+MAX_COMPILED = 50_000
+
+
+def compiled(e):
+    """`e` as a function (evaluator, bound letters) -> value. The common nodes (numbers, letters, entries,
+    sums, products, powers, Σ, δ, elementary functions) become closures over their children's; the others
+    run `Evaluator._slow`. Kept per expression, so a part's reference and definitions compile once."""
+    found = _COMPILED.get(e)
+    if found is None:
+        if len(_COMPILED) >= MAX_COMPILED:
+            _COMPILED.clear()
+        found = _COMPILED[e] = _compile(e)
+    return found
+
+
+def _compile(e):  # noqa: C901 - one dispatch over node types, once per node
+    if isinstance(e, int):
+        e = sp.Integer(e)
+    if e.is_Integer:
+        number = int(e)
+        return lambda ev, bound: number
+    if e.is_Rational:
+        fraction = Fraction(int(e.p), int(e.q))
+        return lambda ev, bound: fraction
+    if e.is_Float:
+        fraction = Fraction(str(e))
+        return lambda ev, bound: fraction
+    if isinstance(e, sp.Symbol):
+        return lambda ev, bound: bound[e] if e in bound else ev._symbol(e, bound)
+    if isinstance(e, sp.Indexed):
+        return _compile_indexed(e)
+    if e.is_Add:
+        terms = [compiled(a) for a in e.args]
+
+        def add(ev, bound):
+            ev.spend()
+            return ev.add([f(ev, bound) for f in terms])
+        return add
+    if e.is_Mul:
+        return _compile_mul(e)
+    if e.is_Pow:
+        base, exponent = compiled(e.base), compiled(e.exp)
+
+        def power(ev, bound):
+            ev.spend()
+            return ev._power(base(ev, bound), exponent(ev, bound))
+        return power
+    if isinstance(e, sp.Sum):
+        return _compile_sum(e)
+    if isinstance(e, sp.KroneckerDelta):
+        first, second = (_compile_int(a) for a in e.args)
+
+        def delta(ev, bound):
+            ev.spend()
+            return int(first(ev, bound) == second(ev, bound))
+        return delta
+    if e.func in _ELEMENTARY and len(e.args) == 1:
+        return _compile_elementary(e)
+    return lambda ev, bound: ev._slow(e, bound)
+
+
+def _compile_int(e):
+    """An index expression: its value, which must be a whole number."""
+    if isinstance(e, sp.Symbol):
+        def letter(ev, bound):
+            value = bound[e] if e in bound else ev._symbol(e, bound)
+            if type(value) is int:
+                return value
+            return _whole(value, e)
+        return letter
+    inner = compiled(e)
+    return lambda ev, bound: _whole(inner(ev, bound), e)
+
+
+def _whole(value, expr) -> int:
+    if _is_exact(value) and Fraction(value).denominator == 1:
+        return int(value)
+    raise Undefined(f"index {expr} is not an integer")
+
+
+def _compile_indexed(e):
+    base = e.base
+    indices = [_compile_int(i) for i in e.indices]
+
+    def entry(ev, bound):
+        idx = tuple(f(ev, bound) for f in indices)
+        spec = ev.spec
+        if spec is not None and base in spec.definitions:
+            return ev._defined_entry(base, idx)
+        try:
+            return ev.env.values[(base, idx)]
+        except KeyError:
+            raise Undefined(f"{base}{list(idx)} is out of range") from None
+    return entry
+
+
+def _compile_mul(e):
+    guards = [compiled(a) for a in e.args if isinstance(a, Iverson)]
+    factors = [compiled(a) for a in e.args]
+
+    def product(ev, bound):
+        ev.spend()
+        for guard in guards:
+            if guard(ev, bound) == 0:
+                return 0  # [j <= M] g_j is 0 where j > M, though g_j has no value there (Iverson's convention)
+        out = 1
+        for f in factors:
+            factor = f(ev, bound)
+            if (type(out) is int or type(out) is Fraction) and (type(factor) is int or type(factor) is Fraction):
+                out = out * factor
+            else:
+                out = ev.mp(out) * ev.mp(factor)
+        return out
+    return product
+
+
+def _compile_sum(e):
+    body = compiled(e.function)
+    limits = [(var, _compile_int(lo), _compile_int(hi)) for var, lo, hi in e.limits]
+
+    def total(ev, bound):
+        ev.spend()
+        terms: list = []
+
+        def loop(depth, inner):
+            if depth < 0:
+                terms.append(body(ev, inner))
+                return
+            var, lo, hi = limits[depth]  # SymPy lists the innermost limit first: the outermost is bound first
+            low, high = lo(ev, inner), hi(ev, inner)
+            ev._loops += max(0, high - low + 1)
+            if ev._loops > MAX_LOOP:
+                raise Undefined("sums too long to evaluate")
+            for k in range(low, high + 1):
+                loop(depth - 1, {**inner, var: k})
+        loop(len(limits) - 1, bound)
+        return ev.add(terms)
+    return total
+
+
+def _compile_elementary(e):
+    func = e.func
+    arg = compiled(e.args[0])
+    numeric = _ELEMENTARY[func]
+
+    def apply(ev, bound):
+        ev.spend()
+        value = arg(ev, bound)
+        if func is sp.log and value == 0:
+            raise Undefined("log of 0")
+        if func is sp.exp and _is_exact(value) and value == 0:
+            return 1
+        if isinstance(value, Dual):
+            return dual.apply(func, numeric, value)
+        return numeric(ev.mp(value))
+    return apply

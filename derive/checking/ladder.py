@@ -280,6 +280,8 @@ def _decide(result: Result, spec, part, student, budget: Budget) -> None:
     where = ", ".join(f"{k}={v}" for k, v in point["point"].items() if not isinstance(v, dict))
     result.message = (f"not equivalent: {f'at {where} ' if where else ''}the answer is {point['student_value']}, "
                       f"the reference {point['reference_value']}")
+    if point["student_value"] == point["reference_value"]:
+        result.message += " (they differ beyond the digits shown)"
     if result.diagnosis:
         result.message += f" ({result.diagnosis[0]})"
 
