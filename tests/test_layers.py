@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "derive"
 
 #: each unit's layer; a module may import its own unit and units of lower layers, nothing else
 LAYERS = {
-    "derive.errors": 0, "derive.limits": 0, "derive.version": 0, "derive.resources": 0,
+    "derive.errors": 0, "derive.version": 0, "derive.resources": 0,
+    "derive.limits": 0.5,  # its Budget raises errors of the one hierarchy
     "derive.problem": 1,
     "derive.calculus": 2, "derive.printing": 2, "derive.parsing": 2,
     "derive.documents": 3, "derive.checking": 3, "derive.authoring": 3,
