@@ -135,7 +135,23 @@ def _with_budget(envs, budget: Budget):
 
 
 def _free_indices(spec, expr) -> set:
-    return {s for s in expr.free_symbols if s in spec.index_range}
+    """The index letters `expr` leaves free (not bound by one of its sums)."""
+    return {s for s in _free_letters(expr) if s in spec.index_range}
+
+
+def _free_letters(expr) -> frozenset:
+    """The free symbols of `expr`, by one walk (SymPy's free_symbols of a Sum rebuilds its limits)."""
+    if isinstance(expr, sp.Symbol):
+        return frozenset((expr,))
+    if isinstance(expr, sp.Sum):
+        inner = set(_free_letters(expr.function))
+        for var, lo, hi in expr.limits:  # innermost first: its limits may name an outer variable
+            inner.discard(var)
+            inner |= _free_letters(lo) | _free_letters(hi)
+        return frozenset(inner)
+    if not expr.args:
+        return frozenset()
+    return frozenset().union(*(_free_letters(a) for a in expr.args))
 
 
 def _free_words(free, part) -> str:
