@@ -76,16 +76,17 @@ def _value(spec, expr, env: Point, dps: int = 40, strict: bool = False):
 
 
 def _valued(spec, expr, env: Point, dps: int = 40, strict: bool = False) -> tuple:
-    """The value (as `_value`) and the bits of the widest range of magnitudes a sum added in floating point
-    (`Evaluator.absorbed`)."""
+    """The value (as `_value`), the bits of the widest exact value or range of magnitudes made floating
+    (`Evaluator.absorbed`) and the bits lost to cancellation (`Evaluator.lost`)."""
     evaluator = Evaluator(spec, env, strict)
     try:
         with mpmath.workdps(dps):
-            return evaluator.value(expr), evaluator.absorbed
+            value = evaluator.value(expr)
     except OnJump:
-        return JUMP, evaluator.absorbed
+        value = JUMP
     except Undefined:
-        return None, evaluator.absorbed
+        value = None
+    return value, evaluator.absorbed, evaluator.lost
 
 
 MAX_DIGITS = 4000  # the most digits a comparison may take to see a term a sum absorbed (10^-150 next to 1)
@@ -120,6 +121,10 @@ class Values:
         """`Evaluator.absorbed` of the evaluation at `dps` digits."""
         return self._at(env, dps)[1]
 
+    def lost(self, env: Point, dps: int = 40) -> int:
+        """`Evaluator.lost` of the evaluation at `dps` digits."""
+        return self._at(env, dps)[2]
+
     def _at(self, env: Point, dps: int) -> tuple:
         key = (id(env), dps)
         if key not in self._kept:
@@ -133,15 +138,28 @@ class Values:
         return self._kept[key][1]
 
 
+def _clearly_apart(va, vb, lost: int) -> bool:
+    """Do two 40-digit values differ by more than their rounding noise can (10^-25 of their size, more
+    where a sum lost digits to cancellation)? Then no higher precision can make them equal."""
+    with mpmath.workdps(40):
+        x, y = as_mp(va), as_mp(vb)
+        size = max(abs(x), abs(y))
+        digits = 25 - int(lost * 0.30103)
+        return digits > 5 and bool(abs(x - y) > size * mpmath.mpf(10) ** -digits)
+
+
 def settle(spec, a, b, env: Point, va, vb, strict: bool = True, reference: Values | None = None,
-           bits: int = 0) -> bool:
+           bits: int = 0, lost: int | None = None) -> bool:
     """Are two defined values equal (of the answer `a` and of `b`, a reference when `strict`; its values
-    from `reference` when given)? Exact ones compare exactly; others are evaluated again at 120 digits
-    (more where a sum absorbed a term `bits` smaller: `high_digits`): rounding noise shrinks by some 80
-    orders of magnitude, a real difference stays."""
+    from `reference` when given)? Exact ones compare exactly; values clearly apart at 40 digits (`lost`:
+    the bits the answer's evaluation lost to cancellation, None when unknown) differ; others are evaluated
+    again at 120 digits (more where a sum absorbed a term `bits` smaller: `high_digits`): rounding noise
+    shrinks by some 80 orders of magnitude, a real difference stays."""
     if _exact(va) and _exact(vb):
         return va == vb
     other = reference or Values(spec, b, strict)
+    if lost is not None and _clearly_apart(va, vb, lost + other.lost(env)):
+        return False
     high = high_digits(max(bits, other.bits(env)))
     if high > 120:  # the values at 40 digits lost a term: take them again where it shows
         va, vb = _value(spec, a, env, high - 80), other.at(env, high - 80)
@@ -201,7 +219,7 @@ def compare(spec, a, b, envs: list[Point], strict: bool = True, reference: Value
     other = reference or Values(spec, b, strict)
     used, exact, one_sided = 0, True, []
     for env in envs:
-        (va, bits), vb = _valued(spec, a, env), other.at(env)
+        (va, bits, lost), vb = _valued(spec, a, env), other.at(env)
         if (va is None and vb is None) or vb is JUMP:
             continue
         if va is None or vb is None:
@@ -209,7 +227,7 @@ def compare(spec, a, b, envs: list[Point], strict: bool = True, reference: Value
             continue
         used += 1
         exact = exact and _exact(va) and _exact(vb)
-        if not settle(spec, a, b, env, va, vb, strict, other, bits):
+        if not settle(spec, a, b, env, va, vb, strict, other, bits, lost):
             return Comparison(False, used, (env, va, vb), exact)
     if len(one_sided) >= 2 or (one_sided and used < MIN_POINTS):
         return Comparison(False, used, one_sided[0], exact)

@@ -117,6 +117,7 @@ class Evaluator:
         self._seen: dict | None = env.seen
         self.spend = self._budget.spend if self._budget is not None else _nothing
         self.absorbed = 0  # bits of the widest exact value, or range of magnitudes of a sum, made floating
+        self.lost = 0  # bits lost to cancellation, summed over the floating sums
         self._loops = 0
         self._derivatives = {}
         self._defined = {}
@@ -158,7 +159,18 @@ class Evaluator:
             self._range(terms)
         for term in floating:
             total = self.mp(total) + self.mp(term)
+        if len(terms) > 1:
+            self._cancelled(terms, total)
         return total
+
+    def _cancelled(self, terms: list, total) -> None:
+        """Add to `lost` the bits a floating sum lost to cancellation (its largest term against the sum):
+        rounding noise grows by as much, which `compare.settle` allows for."""
+        sizes = [b for b in map(_bits, terms) if b is not None]
+        if not sizes:
+            return
+        result = _bits(total)
+        self.lost += max(sizes) - result if result is not None else mpmath.mp.prec
 
     def mp(self, value):
         """A value as an mpmath number at the working precision; an exact one wider than that precision
