@@ -17,18 +17,23 @@ from sympy.core.relational import Relational
 
 from ..printing import text
 from ..problem.spec import Iverson
-from .compare import compare, evaluate
+from .compare import JUMP, Values, compare, evaluate
 from .evaluate import Undefined
 
 _SAME = mpmath.mpf(10) ** -20
 
 
-def _values(spec, expr, envs):
-    out = []
+def _values(spec, expr, envs, kept: Values | None = None, strict: bool = False):
+    """The values at 40 digits (None where undefined, or where a reference sits on a jump); from `kept`
+    where the expression's values are kept (a part's reference)."""
+    out: list = []
     for env in envs:
         try:
             with mpmath.workdps(40):
-                value = evaluate(spec, expr, env)
+                value = kept.at(env) if kept is not None else evaluate(spec, expr, env, strict)
+                if value is None or value is JUMP:
+                    out.append(None)
+                    continue
                 out.append(mpmath.mpmathify(value) if not isinstance(value, Fraction) else
                            mpmath.mpf(value.numerator) / value.denominator)
         except Undefined:
@@ -97,29 +102,31 @@ def _matches(ratios, sizes, scaled) -> bool:
         all(abs(scaled(r, n) - 1) <= _SAME for r, n in present)
 
 
-def diagnose(spec, part, student, envs, reference=None) -> list[str]:
-    """What is wrong with `student`, most specific first; [] when nothing is recognised.
+def diagnose(spec, part, student, envs, reference=None, kept: dict | None = None) -> list[str]:
+    """What is wrong with `student`, most specific first; [] when nothing is recognised. `kept` holds the
+    values of the part's reference and known mistakes at `envs` (`compare.Values`), computed once a part.
 
     A diagnosis is advice: if working one out fails, the verdict stands without it.
     """
     try:
-        return _diagnose(spec, part, student, envs, reference)
+        return _diagnose(spec, part, student, envs, reference, kept or {})
     except (ArithmeticError, ValueError, TypeError, Undefined):
         return []
 
 
-def _diagnose(spec, part, student, envs, reference) -> list[str]:
+def _diagnose(spec, part, student, envs, reference, kept: dict) -> list[str]:
     reference = part.reference if part is not None else reference
     found: list[str] = []
     if part is not None:
         for mistake in part.mistakes:
             # the same expression (SymPy objects, never text), or equal at the points
-            if student - mistake.answer == 0 or compare(spec, student, mistake.answer, envs).equal:
+            if student - mistake.answer == 0 or \
+                    compare(spec, student, mistake.answer, envs, reference=kept.get(mistake.answer)).equal:
                 found.append(mistake.why)
         if found:
             return found  # the spec's own words say it best
     student_values = _values(spec, student, envs)
-    reference_values = _values(spec, reference, envs)
+    reference_values = _values(spec, reference, envs, kept.get(reference), strict=True)
     found += _ratio_words(spec, student_values, reference_values, envs)
     differences = [s - r if s is not None and r is not None else None
                    for s, r in zip(student_values, reference_values)]

@@ -88,6 +88,7 @@ class Prepared:
     coverage: Coverage
     reference: Values
     latex: str
+    kept: dict  # the reference and each known mistake -> its Values (the diagnosis's)
 
 
 _PREPARED: dict = {}
@@ -102,8 +103,10 @@ def prepared(spec, part, relax: frozenset = frozenset()) -> Prepared:
         seed = f"{spec.id}/{part.id}/{sorted(map(str, relax))}"
         base = spec_points(spec, part.free, seed=seed, relax=relax)
         points, coverage = cover(spec, [part.reference], base, extra_points(spec, part.free, seed, relax))
-        hit = _PREPARED[key] = Prepared(spec, points, coverage, Values(spec, part.reference, charge=False),
-                                        tex(part.reference, spec))
+        reference = Values(spec, part.reference, charge=False)
+        kept = {m.answer: Values(spec, m.answer, charge=False) for m in part.mistakes}
+        kept[part.reference] = reference
+        hit = _PREPARED[key] = Prepared(spec, points, coverage, reference, tex(part.reference, spec), kept)
         while len(_PREPARED) > 256:
             _PREPARED.pop(next(iter(_PREPARED)))
     return hit
@@ -254,7 +257,7 @@ def _shape_words(spec, part, mismatch: ShapeMismatch, budget: Budget) -> list[st
             return [f"{words}; the transpose of the answer is right"]
     except Timeout:
         return [words]
-    why = _diagnosis(spec, part, turned, envs)
+    why = _diagnosis(spec, part, turned, envs, kept=shared.kept)
     return [f"{words}; its transpose is not right either" + (f": {why[0]}" if why else "")]
 
 
@@ -287,7 +290,7 @@ def _decide(result: Result, spec, part, student, budget: Budget) -> None:
         return
     result.verdict = NOT_EQUIVALENT
     result.counterexample = counterexample(spec, outcome.witness, lambda s: _name(spec, s), (student, reference))
-    result.diagnosis = _diagnosis(spec, part, student, envs)
+    result.diagnosis = _diagnosis(spec, part, student, envs, kept=shared.kept)
     free = _free_indices(spec, student)
     if free != set(part.free):  # an index missing: the answer does not vary with it, the reference does
         known = sum(d in {m.why for m in part.mistakes} for d in result.diagnosis)  # the spec's words first
