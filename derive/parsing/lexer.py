@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from ..errors import DeriveError
 from ..limits import MAX_DEPTH, Limits
+from .marks import LATEX_ACCENTS, MARK_ALIASES, MARKS, accent, is_accented, unaccent
 
 
 class ParseError(DeriveError):
@@ -30,7 +31,7 @@ class ParseError(DeriveError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        out = unhat(self.message)
+        out = unaccent(self.message)
         if self.position is not None:
             out += f" at column {self.position}"
         return out + (f"; {self.hint}" if self.hint else "")
@@ -154,33 +155,12 @@ def _matched(pattern: re.Pattern[str], text: str, at: int) -> re.Match[str]:
     return found
 
 
-# A hatted letter with no precomposed character (x̂ is x + U+0302) is one private-use character, so that
-# every character of the canonical stream is one letter: U+E100 + the letter's code.
-HATTED = 0xE100
-
-
-def hat(letter: str) -> str | None:
-    """The one character of a letter with a circumflex: ŷ where Unicode has it, a private-use one else;
-    None for what is not one plain letter (a hat on a hat)."""
-    composed = unicodedata.normalize("NFC", letter + "\u0302")
-    if len(composed) == 1:
-        return composed
-    if len(letter) == 1 and ord(letter) < 0x100:
-        return chr(HATTED + ord(letter))
-    return None
-
-
-def unhat(text: str) -> str:
-    """Canonical text as a person reads it (private-use hatted letters back as letter + circumflex)."""
-    return "".join(chr(ord(c) - HATTED) + "\u0302" if HATTED <= ord(c) < HATTED + 0x100 else c for c in text)
-
-
 def _is_ascii_letter(c: str) -> bool:
     return ("a" <= c <= "z") or ("A" <= c <= "Z")
 
 
 def is_letter(c: str) -> bool:
-    return _is_ascii_letter(c) or HATTED <= ord(c) < HATTED + 0x100 or \
+    return _is_ascii_letter(c) or is_accented(c) or \
         (ord(c) > 127 and c not in "Σ" + ONES and unicodedata.category(c)[0] == "L")
 
 
@@ -233,8 +213,11 @@ class _Normaliser:
             if c in SUBSCRIPTS:
                 i = self.subscript(i, end)
                 continue
-            if c == "\u0302" and self.out:  # combining circumflex: y + ^ = ŷ, x + ^ = x̂
-                self.out[-1] = hat(self.out[-1]) or self.out[-1]
+            if (c in MARKS or c in MARK_ALIASES) and self.out:  # a combining accent: y + ^ = ŷ, h + ~ = h̃
+                accented = accent(self.out[-1], c)
+                if accented is None:
+                    self.fail(f"an accent (U+{ord(c):04X}) must follow one letter", i)
+                self.out[-1] = accented
             elif "\uff01" <= c <= "\uff5e":
                 self.emit(chr(ord(c) - 0xFEE0), i)
             elif c in CHAR_MAP:
@@ -334,15 +317,15 @@ class _Normaliser:
                     if c != SEP:
                         self.emit(c, p)
                 self.emit("" if plain else SEP, i)
-        elif name in ("hat", "widehat"):
+        elif name in LATEX_ACCENTS:  # \hat{y}, \tilde{h}, \bar{x}: one accented letter, part of a name
             start, stop, k = self.group(k, end)
             inner = _Normaliser(text, self.depth + 1)
             inner.run(start, stop)
             word = "".join(inner.out).replace(SEP, "").strip()
-            hatted = hat(word) if len(word) == 1 and is_letter(word) else None
-            if hatted is None:
+            accented = accent(word, LATEX_ACCENTS[name]) if len(word) == 1 and is_letter(word) else None
+            if accented is None:
                 self.fail(f"\\{name}{{...}} must hold one letter", i)
-            self.emit(hatted, i)
+            self.emit(accented, i)
         else:
             self.fail(f"unsupported LaTeX command \\{name}", i)
         return k
@@ -394,7 +377,7 @@ SINGLE_OPS = {"+": "+", "-": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^":
               "[": "[", "]": "]", "{": "(", "}": ")", ",": ",", "_": "_", "!": "!", "'": "'", "|": "|",
               "⊙": "⊙", "∘": "∘", "⊤": "⊤", "ᵀ": "ᵀ", "Σ": "Σ", ONES: ONES, FRAC: FRAC, SQRT: SQRT,
               "=": "=", ">": ">", "<": "<", "≥": "≥", "≤": "≤", "≠": "≠", "‖": "‖", "⟨": "⟨", "⟩": "⟩",
-              "@": "*", "⊘": "⊘", "⊗": "⊗", "∂": "∂"}  # a @ b: NumPy's matrix product
+              "@": "*", "⊘": "⊘", "⊗": "⊗", "∂": "∂", "√": "√", "∛": "∛", "∜": "∜"}  # a @ b: NumPy's matrix product
 # `{ }` group like `( )`; the token's raw text keeps the brace for LaTeX arguments
 
 
@@ -490,12 +473,39 @@ def _boundary_ok(s: str, j: int, last: str) -> bool:
     return True
 
 
+def _surface_end(s: str, i: int, surface: str) -> int | None:
+    r"""Where `surface` (a declared name such as `h^{prev}`, `h_prev`) ends when it is spelled at `i`, braces
+    and the word breaks of LaTeX commands aside: `h^{\mathrm{prev}}` and `h^prev` spell `h^{prev}`; None
+    when it is not spelled there."""
+    skeleton = surface.replace("{", "").replace("}", "")
+    j, depth, n = i, 0, len(s)
+    for ch in skeleton:
+        while j < n and s[j] != ch and (s[j] in "{" + SEP or (s[j] == "}" and depth) or (s[j] == " " and depth)):
+            depth += {"{": 1, "}": -1}.get(s[j], 0)
+            j += 1
+        if j >= n or s[j] != ch:
+            return None
+        j += 1
+    closed = False
+    while j < n and (s[j] == SEP or (s[j] in " }" and depth)):
+        if s[j] == "}":
+            depth, closed = depth - 1, True
+        j += 1
+    if depth or not (closed or _boundary_ok(s, j, skeleton[-1])):
+        return None
+    return j
+
+
 def _identifier(s, pos, i, vocab, tokens, letters, fail) -> int:
     c = s[i]
     best = None
     for surface, key, cont in vocab.extended.get(c, ()):  # longest first
-        if s.startswith(surface, i) and _boundary_ok(s, i + len(surface), surface[-1]):
-            best = (surface, key, cont)
+        if cont:
+            end = i + len(surface) if s.startswith(surface, i) else None
+        else:
+            end = _surface_end(s, i, surface)
+        if end is not None:
+            best = (surface, key, cont, end)
             break
     if not _is_ascii_letter(c):
         if best is not None:
@@ -504,7 +514,7 @@ def _identifier(s, pos, i, vocab, tokens, letters, fail) -> int:
         tokens.append(Token("word", key, pos[i], c) if key is not None else Token("unknown", c, pos[i], c))
         return i + 1
     run = _matched(RUN, s, i).group()
-    if best is not None and len(best[0]) > len(run):
+    if best is not None and best[3] - i > len(run):
         return _emit_extended(s, pos, i, best, tokens)
     if run in vocab.surfaces:
         tokens.append(Token("word", vocab.surfaces[run], pos[i], run))
@@ -528,13 +538,13 @@ def _identifier(s, pos, i, vocab, tokens, letters, fail) -> int:
 
 
 def _emit_extended(s, pos, i, best, tokens) -> int:
-    surface, key, cont = best
+    surface, key, cont, end = best
     tokens.append(Token("word", key, pos[i], surface.rstrip(",{_") if cont else surface))
     if cont:  # W_{2,jk}: the name W2, then the subscript {jk}
-        at = pos[i + len(surface) - 1]
+        at = pos[end - 1]
         tokens.append(Token("op", "_", at, "_"))
         tokens.append(Token("op", "(", at, "{"))
-    return i + len(surface)
+    return end
 
 
 def _segment(run: str, vocab) -> list[tuple[str, str]] | None:

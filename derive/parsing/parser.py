@@ -82,7 +82,7 @@ import sympy as sp
 
 from ..limits import MAX_SCI_EXPONENT, Limits
 from ..problem.spec import Iverson
-from .core import CLOSERS
+from .core import CLOSERS, own_text
 from .indices import IndexRules
 from .lexer import FRAC, ONES, RELATIONS, SQRT, ParseError, RangeClash, ShapeMismatch, Token, check_characters
 from .names import NameRef, NameRules
@@ -102,6 +102,7 @@ class Parsed:
     _alg: Any = field(default=None, repr=False, compare=False)
     _vocab: Any = field(default=None, repr=False, compare=False)
     _letters: frozenset = field(default=frozenset(), repr=False, compare=False)  # letters the answer uses
+    notes: tuple = ()  # how a notation that reads two ways was read, one sentence each (K^T where T is a size)
 
     def index_form(self, free: tuple = ()) -> sp.Expr:
         """The expression; for a matrix, its entry at `free` (row, col), or at the one non-1 dimension."""
@@ -194,7 +195,8 @@ def parse(text: str, vocab: Vocabulary, fmt: str = "auto", rows: bool = False, *
                       (1 if alg.shapes.find(d) == ONE else alg.shapes.find(d)) for d in (value.rows, value.cols))
     else:
         shape = ()
-    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters))
+    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters),
+                  tuple(dict.fromkeys(parser.notes)))
 
 
 def _guarded(value, index, dim, base) -> bool:
@@ -274,6 +276,27 @@ class _Parser(NameRules, IndexRules, NotationRules):
         return self.label(self.alg.add(terms, positions), start)
 
     def term(self, implicit_only: bool = False):
+        """Products joined by the entry-wise operators ⊙ (`.*`, `∘`), ⊘ (`./`) and ⊗, which bind looser than
+        a product: `φ'(Z) ⊙ (Ψ − Δ)W^T/N` is φ'(Z) ⊙ ((Ψ − Δ)W^T/N)."""
+        start = self.tok.pos
+        acc = self.product(implicit_only)
+        while not implicit_only and self.tok.kind == "op" and self.tok.text in ENTRYWISE:
+            t = self.advance()
+            rhs = self.concrete(self.product())
+            if t.text == "⊘" and not (isinstance(rhs, Mat) and not self.alg.known_scalar(rhs)):
+                if isinstance(rhs, sp.Basic) and rhs.is_zero:
+                    self.fail("division by zero", t.pos)
+                acc = self.alg.div(acc, rhs, t.pos)  # ./ by a scalar is a quotient
+            elif t.text == "⊘":
+                acc = self.entrywise_quotient(acc, rhs, t.pos)
+            elif t.text == "⊗":
+                acc = self.outer(acc, rhs, t.pos)
+            else:
+                acc = self.alg.hadamard(acc, rhs, t.pos)
+            self.label(acc, start)
+        return acc
+
+    def product(self, implicit_only: bool = False):
         """A product or quotient. Scalar factors wait in a list and are multiplied once at the end
         (they commute with every operation here), so a long product costs one SymPy Mul, not n."""
         start = self.tok.pos
@@ -281,11 +304,9 @@ class _Parser(NameRules, IndexRules, NotationRules):
         scalars: list = []
         while True:
             t = self.tok
-            if not implicit_only and t.kind == "op" and t.text in ("*", "/", "⊙", "∘", "⊘", "⊗"):
+            if not implicit_only and t.kind == "op" and t.text in ("*", "/"):
                 self.advance()
                 op, rhs = t.text, self.concrete(self.unary())
-                if op == "⊘" and not (isinstance(rhs, Mat) and not self.alg.known_scalar(rhs)):
-                    op = "/"  # ./ by a scalar is a quotient
             elif self.starts_factor(t, implicit_only):
                 if t.kind == "num" and self.tokens[self.i - 1].kind == "num" and not self.ones_outer_product():
                     self.fail("two numbers in a row: write * between them")
@@ -300,18 +321,12 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 if isinstance(acc, Ambi):  # 1/N (Ψ - Δ): the 1 of a quotient is a number, not a ones vector
                     acc = acc.coeff
                 scalars.append(self.alg.spow(rhs, -ONE, t.pos))
-            elif op == "⊘":
-                acc = self.entrywise_quotient(acc, rhs, t.pos)
-            elif op == "⊗":
-                acc = self.outer(acc, rhs, t.pos)
             elif op == "*" and t.raw == "·" and self.dot_of_vectors(acc, rhs):
                 acc = self.inner(acc, rhs, t.pos)  # v·s, v \cdot σ: the dot product of two vectors
             elif op == "*":
                 acc = self.alg.mul(acc, rhs, t.pos)
-            elif op == "/":
-                acc = self.alg.div(acc, rhs, t.pos)
             else:
-                acc = self.alg.hadamard(acc, rhs, t.pos)
+                acc = self.alg.div(acc, rhs, t.pos)
             self.label(acc, start)
 
     def bracket_holds_relation(self) -> bool:
@@ -336,7 +351,7 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 return self.abs_depth == 0
             if t.text == "‖":
                 return self.norm_depth == 0
-            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ", "⟨", "∂")
+            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ", "⟨", "∂") or t.text in UNICODE_ROOTS
         return False
 
     def is_function(self, t: Token) -> bool:
@@ -389,7 +404,7 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 value = self.subscript(value, start)
             elif self.at("^"):
                 self.advance()
-                if self.transpose_follows():
+                if self.transpose_follows(value, start):
                     value = self.alg.transpose(self.concrete(value), t.pos)
                 elif self.circ_follows():
                     opener = self.advance()
@@ -443,19 +458,32 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 return True
             return False
 
-    def transpose_follows(self) -> bool:
-        """`^T`, `^⊤`, `^{T}`, `^{\\top}`: consumed, True."""
-        def is_t(t: Token) -> bool:
-            return self.at("⊤", t) or (t.kind in ("word", "unknown") and t.raw == "T"
-                                       and not any(e.kind in ("scalar", "tensor", "dim") for e in
-                                                   self.vocab.lookup(t.text)) and self.vocab.mode != "free")
-        if is_t(self.tok):
+    def transpose_follows(self, value, start: int) -> bool:
+        """`^T`, `^⊤`, `^{T}`, `^{\\top}`, `^{\\mathsf{T}}` after `value`: consumed, True. `⊤` is always a
+        transpose; a letter T that also names a scalar or a dimension of the problem (attention over T tokens)
+        is decided by the type of `value`: a transpose of a vector or matrix, a power of a scalar; of a 1×1
+        matrix, where both read, the transpose, and a note says so."""
+        if self.at("⊤"):
             self.advance()
             return True
-        if self.at("(") and self.tok.raw == "{" and is_t(self.peek()) and self.at(")", self.peek(2)):
-            self.i += 3
+        braced = self.at("(") and self.tok.raw == "{" and self.at(")", self.peek(2))
+        letter = self.peek() if braced else self.tok
+        if self.at("⊤", letter):
+            self.i += 3 if braced else 1
             return True
-        return False
+        if not (letter.kind in ("word", "unknown") and letter.raw == "T") or self.vocab.mode == "free":
+            return False
+        meanings = {e.kind for e in self.vocab.lookup(letter.text)} & {"scalar", "tensor", "dim"}
+        if meanings and not meanings <= {"tensor"}:  # T is a number of this problem: by the type of the base
+            if isinstance(value, sp.Basic):
+                return False
+            if isinstance(value, Mat) and self.alg.known_scalar(value):
+                shown = own_text(self.text, start, letter.pos).rstrip("^{ ")
+                self.notes.append(f"{shown}^T is read as the transpose of a 1×1 matrix, not as a power "
+                                  f"with exponent the {'dimension' if 'dim' in meanings else 'scalar'} T; "
+                                  f"write {shown}^{{(T)}} for the power")
+        self.i += 3 if braced else 1
+        return True
 
     def circ_follows(self) -> bool:
         return self.at("(") and self.tok.raw == "{" and self.at("∘", self.peek())
@@ -498,6 +526,8 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 return self.alg.div(top, self.tex_arg(), t.pos)
             if t.text == SQRT:
                 return self.root()
+            if t.text in UNICODE_ROOTS:
+                return self.unicode_root()
             if t.text == ONES:
                 self.advance()
                 delta = self.indicator()
@@ -657,6 +687,31 @@ class _Parser(NameRules, IndexRules, NotationRules):
             self.advance()
         arg = self.tex_arg()
         return self.alg.elementwise(lambda x: self.alg.spow(x, sp.Rational(1, degree), t.pos), arg, t.pos)
+
+    def unicode_root(self):
+        """`√d`, `√(v + ε)`, `∛x`, `∜x`, `√x_i`: the root of what follows up to its subscripts (`√x^2` is
+        (√x)², as `√2 x` is √2·x)."""
+        t = self.advance()
+        degree = UNICODE_ROOTS[t.text]
+        if self.tok.kind == "end" or not self.starts_factor(self.tok, False):
+            self.fail(f"{t.raw} needs what it is the root of: {t.raw}x or {t.raw}(x + 1)")
+        self.enter()
+        try:
+            start = self.tok.pos
+            arg = self.primary()
+            while (self.at("_") or self.at("[")) and isinstance(arg, NameRef):
+                arg = self.tensor_entry(arg)
+            while self.at("_") and not isinstance(arg, NameRef):
+                arg = self.subscript(self.concrete(arg), start)
+            arg = self.concrete(arg)
+        finally:
+            self.depth -= 1
+        return self.alg.elementwise(lambda x: self.alg.spow(x, sp.Rational(1, degree), t.pos), arg, t.pos)
+
+
+UNICODE_ROOTS = {"√": 2, "∛": 3, "∜": 4}
+#: the entry-wise operators, looser than a product: ⊙ (`.*`, `\odot`, `∘`), ⊘ (`./`, `\oslash`), ⊗ (`\otimes`)
+ENTRYWISE = ("⊙", "∘", "⊘", "⊗")
 
 
 def ellipsis_sum(before, after) -> sp.Expr | None:
