@@ -85,6 +85,13 @@ class Token:
 SEP = "\x01"  # ends a word that came from a LaTeX command (\sin, \operatorname{..}); lexed as space
 FRAC = "\ue000"
 SQRT = "\ue001"
+CASES_OPEN, CASES_CLOSE, ROW = "\ue002", "\ue003", "\ue004"  # \begin{cases}, \end{cases}, the \\ between rows
+#: words of a case's condition (`\text{if } i = j`, `\text{otherwise}`, `{a if z > 0; b otherwise}`); `for`
+#: (SymPy's `\text{for}`) only inside a LaTeX command, where it cannot be a product f·o·r
+KEYWORDS = frozenset({"if", "otherwise", "else"})
+LATEX_KEYWORDS = frozenset({"for", "when"})
+#: environments read as cases (an array only as the body of `\left\{ ... \right.`, which is the same)
+CASES_ENVIRONMENTS = frozenset({"cases", "dcases", "array"})
 ONES = "𝟏"
 WHITESPACE = " \t\n\r" + SEP
 
@@ -122,7 +129,7 @@ LATEX_SYMBOLS = {
     "geq": "≥", "ge": "≥", "geqslant": "≥", "leq": "≤", "le": "≤", "leqslant": "≤", "neq": "≠", "ne": "≠",
     "gt": ">", "lt": "<", "oslash": "⊘", "otimes": "⊗", "partial": "∂",
     "lVert": "‖", "rVert": "‖", "Vert": "‖", "langle": "⟨", "rangle": "⟩",
-    "cdots": "..", "ldots": "..", "dots": "..", "dotsb": "..", "dotsc": "..", "dotsm": "..",
+    "infty": "∞", "cdots": "..", "ldots": "..", "dots": "..", "dotsb": "..", "dotsc": "..", "dotsm": "..",
 }
 #: comparison operators as tokens (inside an indicator [z > 0] only)
 RELATIONS = {">": ">", "<": "<", "≥": ">=", "≤": "<=", "≠": "!=", "=": "=="}
@@ -135,11 +142,12 @@ LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", 
 LATEX_FUNCTIONS = {"exp", "log", "ln", "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech",
                    "csch", "coth", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arccot",
                    "max", "min"}
-LATEX_WORDS = {"operatorname", "mathrm", "text", "textrm", "mathit", "textit", "mathsf", "textsf", "mathbf",
+LATEX_WORDS = {"operatorname", "mathrm", "text", "mbox", "textrm", "mathit", "textit", "mathsf", "textsf", "mathbf",
                "textbf", "boldsymbol", "bm", "mathbb", "mathnormal", "mathup", "vec"}
 LATEX_STYLES = {"mathbf", "boldsymbol", "bm", "mathit", "mathnormal", "vec"}  # a styled symbol: \mathbf{W}_2 is W_2
 LATEX_SINGLE = {"{": "[", "}": "]", "|": "‖"}  # \{...\}: a bracket (the set braces of \mathbf{1}\{z > 0\})
 
+_BRACE_BEFORE_CASES = re.compile(r"\s*\\\{\s*(?=\\begin\s*\{\s*(?:array|cases|dcases)\s*\})")
 EQUATION_NUMBER = re.compile(r"\s*(\(\s*\d+[a-z]?\s*\)|\\text\s*\{\s*\(\s*\d+[a-z]?\s*\)\s*\})[\s.,]*$")
 NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)")
 SCIENTIFIC = re.compile(r"[eE]([+-]?)(\d+)")
@@ -291,6 +299,20 @@ class _Normaliser:
                     k += 1
                 if k < end and text[k] == ".":
                     k += 1
+                cases = _BRACE_BEFORE_CASES.match(text, k, end) if name == "left" else None
+                if cases:  # \left\{ \begin{array}...\end{array} \right.: the brace is the cases' own
+                    k = cases.end()
+        elif name in ("begin", "end"):
+            start, stop, k = self.group(k, end)
+            environment = text[start:stop].strip()
+            if environment not in CASES_ENVIRONMENTS:
+                self.fail(f"unsupported LaTeX environment {environment}: an answer may hold cases "
+                          f"(\\begin{{cases}} ... \\end{{cases}})", i)
+            if name == "begin" and environment == "array":
+                _, _, k = self.group(k, end)  # the column specification {ll}
+            self.emit(CASES_OPEN if name == "begin" else CASES_CLOSE, i)
+        elif name == "\\":
+            self.emit(ROW, i)
         elif name in LATEX_SINGLE:
             self.emit(LATEX_SINGLE[name], i)
         elif name in GREEK:
@@ -377,8 +399,11 @@ SINGLE_OPS = {"+": "+", "-": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^":
               "[": "[", "]": "]", "{": "(", "}": ")", ",": ",", "_": "_", "!": "!", "'": "'", "|": "|",
               "⊙": "⊙", "∘": "∘", "⊤": "⊤", "ᵀ": "ᵀ", "Σ": "Σ", ONES: ONES, FRAC: FRAC, SQRT: SQRT,
               "=": "=", ">": ">", "<": "<", "≥": "≥", "≤": "≤", "≠": "≠", "‖": "‖", "⟨": "⟨", "⟩": "⟩",
-              "@": "*", "⊘": "⊘", "⊗": "⊗", "∂": "∂", "√": "√", "∛": "∛", "∜": "∜"}  # a @ b: NumPy's matrix product
+              "@": "*", "⊘": "⊘", "⊗": "⊗", "∂": "∂", "√": "√", "∛": "∛", "∜": "∜",  # a @ b: NumPy's matrix product
+              "∞": "∞", "&": "&", ";": ";", CASES_OPEN: CASES_OPEN, CASES_CLOSE: CASES_CLOSE, ROW: ROW}
 # `{ }` group like `( )`; the token's raw text keeps the brace for LaTeX arguments
+#: how a message shows the tokens that stand for a LaTeX command
+SHOWN = {CASES_OPEN: "\\begin{cases}", CASES_CLOSE: "\\end{cases}", ROW: "\\\\", FRAC: "\\frac", SQRT: "\\sqrt"}
 
 
 def tokenize(text: str, vocab, latex: bool) -> tuple[list[Token], set[str]]:
@@ -444,7 +469,7 @@ def tokenize(text: str, vocab, latex: bool) -> tuple[list[Token], set[str]]:
             tokens.append(Token("op", "∘", p, ".^"))
             i += 2
         elif c in SINGLE_OPS:
-            tokens.append(Token("op", SINGLE_OPS[c], p, c))
+            tokens.append(Token("op", SINGLE_OPS[c], p, SHOWN.get(c, c)))
             i += 1
         elif c in SUPERSCRIPTS:
             k = i
@@ -516,6 +541,9 @@ def _identifier(s, pos, i, vocab, tokens, letters, fail) -> int:
     run = _matched(RUN, s, i).group()
     if best is not None and best[3] - i > len(run):
         return _emit_extended(s, pos, i, best, tokens)
+    if (run in KEYWORDS or (run in LATEX_KEYWORDS and i and s[i - 1] == SEP)) and run not in vocab.surfaces:
+        tokens.append(Token("op", run, pos[i], run))
+        return i + len(run)
     if run in vocab.surfaces:
         tokens.append(Token("word", vocab.surfaces[run], pos[i], run))
         if len(run) == 1:

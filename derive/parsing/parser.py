@@ -82,9 +82,21 @@ import sympy as sp
 
 from ..limits import MAX_SCI_EXPONENT, Limits
 from ..problem.spec import Iverson
+from .cases import CaseRules
 from .core import CLOSERS, own_text
 from .indices import IndexRules
-from .lexer import FRAC, ONES, RELATIONS, SQRT, ParseError, RangeClash, ShapeMismatch, Token, check_characters
+from .lexer import (
+    CASES_OPEN,
+    FRAC,
+    ONES,
+    RELATIONS,
+    SQRT,
+    ParseError,
+    RangeClash,
+    ShapeMismatch,
+    Token,
+    check_characters,
+)
 from .names import NameRef, NameRules
 from .notation import NotationRules
 from .values import ONE, Ambi, EntryContext, Mat, Shapes, Var
@@ -220,7 +232,7 @@ def _guarded(value, index, dim, base) -> bool:
     return covered(value, False)
 
 
-class _Parser(NameRules, IndexRules, NotationRules):
+class _Parser(NameRules, IndexRules, NotationRules, CaseRules):
     """Recursive descent over the token list; `NameRules` and `IndexRules` hold the names and sums."""
 
     # -- grammar -----------------------------------------------------------------------
@@ -528,6 +540,10 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 return self.root()
             if t.text in UNICODE_ROOTS:
                 return self.unicode_root()
+            if t.text == CASES_OPEN:
+                return self.cases()
+            if t.text == "∞":
+                self.fail("infinity is not a value an answer holds: an answer is finite where it is defined")
             if t.text == ONES:
                 self.advance()
                 delta = self.indicator()
@@ -565,16 +581,13 @@ class _Parser(NameRules, IndexRules, NotationRules):
             value = self.expr()
             if self.tok.kind == "op" and self.tok.text in RELATIONS:
                 value = self.indicator_of(opener, value)
+            elif self.tok.kind == "op" and self.tok.text in CASE_WORDS or (
+                    self.at(",") and self.peek().kind == "op" and self.peek().text in CASE_WORDS):
+                value = self.text_cases(self.concrete(value), opener)
             self.expect_close(opener)
         finally:
             self.depth -= 1
         return self.label(value, opener.pos)
-
-    def indicator_of(self, opener: Token, left):
-        """`[a > b]` (also `1[...]`, `\\mathbb{1}[...]`, `\\mathbf{1}\\{...\\}`): 1 where it holds, else 0."""
-        relation = self.advance()
-        right = self.expr()
-        return self.alg.indicator(RELATIONS[relation.text], left, right, relation.pos)
 
     def absolute(self):
         opener = self.advance()
@@ -712,6 +725,8 @@ class _Parser(NameRules, IndexRules, NotationRules):
 UNICODE_ROOTS = {"√": 2, "∛": 3, "∜": 4}
 #: the entry-wise operators, looser than a product: ⊙ (`.*`, `\odot`, `∘`), ⊘ (`./`, `\oslash`), ⊗ (`\otimes`)
 ENTRYWISE = ("⊙", "∘", "⊘", "⊗")
+#: words after a value that make a bracket a case: {a if z > 0; b otherwise}
+CASE_WORDS = ("if", "otherwise")
 
 
 def ellipsis_sum(before, after) -> sp.Expr | None:
