@@ -498,10 +498,10 @@ def _boundary_ok(s: str, j: int, last: str) -> bool:
     return True
 
 
-def _surface_end(s: str, i: int, surface: str) -> int | None:
+def _surface_end(s: str, i: int, surface: str, continues: bool = False) -> int | None:
     r"""Where `surface` (a declared name such as `h^{prev}`, `h_prev`) ends when it is spelled at `i`, braces
     and the word breaks of LaTeX commands aside: `h^{\mathrm{prev}}` and `h^prev` spell `h^{prev}`; None
-    when it is not spelled there."""
+    when it is not spelled there. A surface that `continues` (`W_{2,` of `W_{2,jk}`) ends inside its brace."""
     skeleton = surface.replace("{", "").replace("}", "")
     j, depth, n = i, 0, len(s)
     for ch in skeleton:
@@ -511,6 +511,8 @@ def _surface_end(s: str, i: int, surface: str) -> int | None:
         if j >= n or s[j] != ch:
             return None
         j += 1
+    if continues:
+        return j if depth == 1 else None
     closed = False
     while j < n and (s[j] == SEP or (s[j] in " }" and depth)):
         if s[j] == "}":
@@ -525,10 +527,7 @@ def _identifier(s, pos, i, vocab, tokens, letters, fail) -> int:
     c = s[i]
     best = None
     for surface, key, cont in vocab.extended.get(c, ()):  # longest first
-        if cont:
-            end = i + len(surface) if s.startswith(surface, i) else None
-        else:
-            end = _surface_end(s, i, surface)
+        end = _surface_end(s, i, surface, cont)
         if end is not None:
             best = (surface, key, cont, end)
             break
