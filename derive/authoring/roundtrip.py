@@ -14,11 +14,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..calculus import Derivation
+import sympy as sp
+
 from ..checking import EQUIVALENT, INVALID, check_part
 from ..documents.report import ANSWER_FORMS, answer_forms
 from ..errors import DeriveError
-from ..problem.spec import Spec
+from ..problem.spec import Part, Spec
 
 _TARGETS = {"latex": "LaTeX", "text": "Unicode text", "ascii": "ASCII"}
 #: seconds the checker may take on one printed form (the limit of `derive check`'s default)
@@ -47,15 +48,14 @@ class Unread:
         return dataclasses.asdict(self)
 
 
-def read_back(spec: Spec, derivation: Derivation, timeout: float = FORM_TIMEOUT) -> tuple[int, list[Unread]]:
-    """Check every printed form of `derivation`'s answer against the answer itself: (forms checked, those
-    that do not read back)."""
-    part = derivation.part
+def read_back(spec: Spec, part: Part, answer: sp.Expr, timeout: float = FORM_TIMEOUT) -> tuple[int, list[Unread]]:
+    """Check every printed form of `answer` (the engine's derived answer to `part`) against the answer itself:
+    (forms checked, those that do not read back)."""
     try:
-        forms = answer_forms(derivation)
+        forms = answer_forms(spec, part, answer)
     except DeriveError as exc:  # a matrix form the engine cannot write
-        return 1, [Unread(part.id, "matrix_latex", "", "invalid", f"cannot print the matrix form: {exc}")]
-    reference = dataclasses.replace(part, reference=derivation.answer)
+        return 1, [Unread(part.id, "matrix_latex", "", INVALID, f"cannot print the matrix form: {exc}")]
+    reference = dataclasses.replace(part, reference=answer)
     checked, unread = 0, []
     for form in ANSWER_FORMS:
         printed = forms[form]

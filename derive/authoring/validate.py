@@ -96,7 +96,7 @@ def validate_problem(problem_id: str) -> Report:
         findings, derivation = _part_findings(spec, part, bool(unmet))
         report.failures += [f"part {part.id}: {m}" for m in findings]
         if derivation is not None:
-            forms, unread = read_back(spec, derivation)
+            forms, unread = read_back(spec, part, derivation.answer)
             report.forms += forms
             report.unread += unread
             report.failures += [u.describe() for u in unread]

@@ -45,6 +45,15 @@ def is_accented(c: str) -> bool:
     return len(c) == 1 and ACCENTED <= ord(c) < ACCENTED + len(MARKS) * _BLOCK
 
 
+def accented_letter(c: str) -> bool:
+    """Is `c` one letter with one of the accents read here (ŷ, ẋ, or a private-use h̃)?"""
+    if is_accented(c):
+        return True
+    decomposed = unicodedata.normalize("NFD", c)
+    return len(decomposed) == 2 and unicodedata.category(decomposed[0]).startswith("L") and \
+        (decomposed[1] in MARKS or decomposed[1] in MARK_ALIASES)
+
+
 def unaccent(text: str) -> str:
     """Canonical text as a person reads it: private-use accented letters back as letter + combining mark."""
     if not any(is_accented(c) for c in text):

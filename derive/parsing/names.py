@@ -13,6 +13,7 @@ import sympy as sp
 
 from .core import CLOSERS, ParserCore
 from .lexer import Token
+from .marks import accented_letter, unaccent
 from .values import ONE, Base, Identity, Mat
 from .vocab import (
     BUILTIN_FUNCTIONS,
@@ -47,6 +48,8 @@ class NameRules(ParserCore):
         if not entries:
             if self.vocab.mode == "free" and t.kind == "word":
                 return self.free_symbol(t, t.raw)
+            if self.vocab.mode == "free" and len(t.raw) == 1 and accented_letter(t.raw):
+                return sp.Symbol(unaccent(t.raw), real=True)  # x̂, x̄ in a free expression: a variable of its own
             if self.at("("):
                 found = self.alias_application(t)
                 if found is not None:

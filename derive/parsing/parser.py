@@ -363,7 +363,7 @@ class _Parser(NameRules, IndexRules, NotationRules, CaseRules):
                 return self.abs_depth == 0
             if t.text == "‖":
                 return self.norm_depth == 0
-            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ", "⟨", "∂") or t.text in UNICODE_ROOTS
+            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ", "⟨", "∂", CASES_OPEN) or t.text in UNICODE_ROOTS
         return False
 
     def is_function(self, t: Token) -> bool:
