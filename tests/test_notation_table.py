@@ -8,11 +8,19 @@ malformed one, so that a reader which accepted anything would fail here.
 """
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+import sympy as sp
 
+from derive import printing
 from derive.checking import check, equiv
+from derive.documents.pdf import standalone
+from derive.documents.report import derive_report
 from derive.parsing import Vocabulary, parse
 from derive.problem import library
 
@@ -214,3 +222,41 @@ def test_a_transpose_of_a_one_by_one_where_t_is_a_size_says_how_it_was_read():
 
 def spec_symbol(spec, name):
     return next(k for k in spec.names if getattr(k, "name", None) == name)
+
+
+# -- SymPy's constants in a spec: every printer, and a document that compiles -------------------------------
+CONSTANTS = [(sp.pi, r"\pi", "π", "pi"), (sp.E, "e", "e", "e"), (sp.EulerGamma, r"\mathrm{EulerGamma}", "EulerGamma",
+             "EulerGamma"), (sp.Catalan, r"\mathrm{Catalan}", "Catalan", "Catalan"),
+             (sp.GoldenRatio, r"\mathrm{GoldenRatio}", "GoldenRatio", "GoldenRatio"),
+             (sp.oo, r"\infty", "∞", "oo"), (sp.I, r"\mathrm{i}", "I", "I")]
+
+
+@pytest.mark.parametrize("constant,latex,text,typed", CONSTANTS, ids=[str(c[0]) for c in CONSTANTS])
+def test_every_printer_prints_a_constant_by_its_name(constant, latex, text, typed):
+    """Never `\\text{\\Pi}` (the LaTeX printers once missed SymPy's own names for constants, which broke
+    `derive pdf`): index and matrix printers, LaTeX, Unicode text and ASCII."""
+    spec = library.load("constants")
+    x = spec_symbol(spec, "x")
+    assert printing.tex(constant * x, spec).replace(" ", "") in (f"{latex}x", f"x{latex}")
+    assert printing.text(constant * x, spec) in (f"{text}·x", f"x·{text}")
+    assert printing.ascii_text(constant * x, spec) in (f"{typed}*x", f"x*{typed}")
+    n = sp.Symbol("n", integer=True, positive=True)
+    column = sp.MatMul(constant, sp.MatrixSymbol("v", n, 1))
+    assert printing.matrix_tex(column, spec).startswith(latex)
+    assert printing.matrix_text(column, spec).startswith(text)
+    assert printing.matrix_ascii(column, spec).startswith(typed)
+
+
+def test_a_derivation_with_pi_prints_it_and_compiles(tmp_path):
+    """½ log 2π in a definition: each step prints `\\pi` (π in the terminal), and the document compiles."""
+    report = derive_report("gauss-nll")
+    printed = json.dumps(report, ensure_ascii=False)
+    assert r"\\log{\\left(2 \\pi \\right)}" in printed and "log(2·π)" in printed
+    assert not re.search(r"\\\\text\{\\\\*(Pi|Exp1|ImaginaryUnit|Infinity|EulerGamma|Catalan|GoldenRatio)", printed)
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex (texlive-latex-base)")
+    source = tmp_path / "gauss.tex"
+    source.write_text(standalone(report), encoding="utf-8")
+    result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
