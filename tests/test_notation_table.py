@@ -95,6 +95,8 @@ ROWS = [
     (DW, r"\sum_{i=k}^{k+M-1} g_{i-k+1} x_i", "equivalent", ""),
     (DW, "sum_{i=k..k+M-1} g_{i-k+1} x_i", "equivalent", ""),
     (DW, "sum(g_{p-k+1} x_p, p, k, k + M - 1)", "equivalent", ""),
+    (DW, r"\sum_{i=1}^{N} [k \le i \le k+M-1] g_{i-k+1} x_i", "equivalent", ""),
+    (DW, r"\sum_{i=1}^{N} g_{i-k+1} x_i", "not_equivalent", "undefined"),
     (DW, r"\sum_{i=k}^{k+M-2} g_{i-k+1} x_i", "not_equivalent", ""),
     (DW, r"\sum_{i=k}^{k+M} g_{i-k+1} x_i", "not_equivalent", "undefined"),
     (DW, r"\sum_{i=k}^{k+M-1} g_{i} x_i", "not_equivalent", ""),

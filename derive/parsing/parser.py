@@ -16,16 +16,18 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
 
     answer    = expr END ;
     expr      = term { ("+" | "-") term } ;
-    term      = unary { ("*" | "·" | "×" | "@" | "\cdot" | "\times") unary | "/" unary
-                      | ("⊙" | ".*" | "\odot" | "∘") unary | ("⊘" | "./" | "\oslash") unary
-                      | ("⊗" | "\otimes") unary | factor } ;   (* ⊘: entry-wise division; ⊗: a bᵀ of vectors *)
+    term      = product { ENTRYWISE product } ;   (* looser than a product: a ⊙ B C is a ⊙ (B C) *)
+    ENTRYWISE = "⊙" | ".*" | "\odot" | "∘" | "⊘" | "./" | "\oslash" | "⊗" | "\otimes" ;
+              (* ⊙: the entry-wise product; ⊘: entry-wise division; ⊗: a bᵀ of vectors *)
+    product   = unary { ("*" | "·" | "×" | "@" | "\cdot" | "\times") unary | "/" unary | factor } ;
     unary     = ("-" | "+") unary | sum | power ;
     factor    = sum | power ;                       (* starts with a number, name, bracket, command *)
     sum       = SIGMA index-spec term | "sum" "(" expr [ "," sum-var ] ")" ;
     SIGMA     = "Σ" | "∑" | "sum" | "\sum" ;
     index-spec= "_" ( letters | "{" letters [ "=" bound [ (".." | ",") bound ] ] "}" ) [ "^" bound ] ;
     sum-var   = letter [ "," bound "," bound ] | "(" letter "," bound "," bound ")" ;
-    bound     = integer | dimension | "{" bound "}" ;
+    bound     = integer | dimension | index | "{" expr "}" | max-min ;   (* in braces or after "=": a sum
+                of integers, dimensions and indices, Σ_{i=k}^{k+M-1} *)
     power     = primary { postfix } ;
     postfix   = ("^" | "**") ( "T" | "⊤" | "{" "∘" expr "}" | "∘" exponent | exponent ) | ".^" exponent
               | superscript-digits
@@ -34,6 +36,8 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
     indices   = letters-and-digits | "{" { letter | integer | "," | "=" } "}" ;
     primary   = number | name | call | "(" expr ")" | "[" expr "]" | "{" expr "}" | "|" expr "|"
               | "[" index ("=" | "==") index "]" | "\frac" arg arg | "\sqrt" [ "[" integer "]" ] arg
+              | "[" expr RELATION expr { RELATION expr } "]"   (* an indicator; [1 <= j-k+1 <= M] a chain *)
+              | ("√" | "∛" | "∜") root-arg | cases
               | "‖" expr "‖" [ "_" ("1" | "2" | "F") ]   (* also ||x||, \|x\|, \lVert x \rVert: a norm *)
               | "⟨" expr "," expr "⟩"                 (* \langle a, b \rangle: Σ of a ⊙ b *)
               | "𝟏" | label-ind | derivative ;      (* \mathbf{1}, \mathbb{1}, 𝟙: ones; 𝟏_{i=j}: δ_ij *)
@@ -43,7 +47,15 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
               | "\frac" "{" D [ "^" integer ] [ expr ] "}" "{" D variable [ "^" integer ] "}" [ term ]
               | D ( "(" expr ")" | name ) "/" D variable ;  (* the operand of d/dx is a sum's body *)
     D         = "d" | "∂" | "\partial" | "\mathrm{d}" ;   (* a d that is not a name of the problem *)
+    root-arg  = primary { "_" indices | "[" indices "]" } ;   (* √d, √(v + ε), √x_i; √x^2 is (√x)² *)
+    cases     = "\begin{cases}" case { "\\\\" case } "\end{cases}"   (* dcases; an array in \left\{ \right. *)
+              | "{" expr case-text { (";" | ",") expr case-text } "}" | "(" expr "if" cond "else" expr ")" ;
+    case      = expr [","] "&" ( [ "\text{if}" | "\text{for}" | "\text{when}" ] cond | "\text{otherwise}" ) ;
+    case-text = "if" cond | "otherwise" ;
+    cond      = expr RELATION expr { RELATION expr } ;   (* i = j is δ_ij; the first case that holds *)
     call      = function [ ("^" | "**") exponent ] ( "(" expr { "," expr } ")" | implicit ) ;
+              (* f^{p}(x) = f(x)^p (\cosh^{-2} x, \sigma^{1/2}(s)); f^{-1} of a trigonometric or hyperbolic
+                 function is its inverse (\tanh^{-1} = artanh), of another function refused *)
     implicit  = unary { factor } ;                  (* no explicit operator; stops at a function *)
     arg       = "{" expr "}" | digit | letter | command ;
     number    = digits [ "." digits ] [ ("e" | "E") [ "+" | "-" ] digits ] ;   (* exponent in text only *)
@@ -57,7 +69,14 @@ their inverses, `sigmoid`, `e`, `pi`, `δ`/`delta`/`KroneckerDelta`, `diag`,
 `silu`/`swish` = x σ(x), `erf`, `logsumexp(x)` of a vector or of scalars), and the
 words of MATLAB and NumPy: `ones` (a column of ones, like 1; `ones(N)`, `ones(N, 1)`),
 `outer(a, b)` = a bᵀ, `mean(v)` (of all entries) and `mean(x_k, k)` (= Σ_k x_k / its
-count). Unicode subscripts are subscripts (`σᵢ(δᵢⱼ − σⱼ)`, `A₂`, `W₂`). LaTeX
+count), and SymPy's constants as derive prints them (`EulerGamma`, `Catalan`,
+`GoldenRatio`). Unicode subscripts are subscripts (`σᵢ(δᵢⱼ − σⱼ)`, `A₂`, `W₂`). An
+accent is part of the letter it sits on (`\tilde{h}`, `h̃`, `\hat{y}`, `ŷ`, `\bar{x}`,
+`\check`, `\dot`: `derive.parsing.marks`), and a declared name is found however its
+pieces are written (`h^{\mathrm{prev}}`, `h^{prev}`, `h_{\text{prev}}` for a name
+declared `h^{\mathrm{prev}}` or `h_prev`). A letter T that is also a size of the problem
+(`^T`) is a transpose of a vector or matrix and a power of a scalar; for a 1×1 matrix,
+where both read, the transpose, with a note in `Parsed.notes`. LaTeX
 commands outside the supported subset are refused by name (`\input`, `\def`, ...).
 
 `v·s` (also `v \cdot s`) of two vectors of one orientation is their inner
@@ -71,7 +90,7 @@ Not supported (a ParseError says so): equations and relations, derivatives in a
 problem's answer (the answer is what the derivative equals; `d/dx f`,
 `\frac{d}{dx} f`, `\frac{∂ f}{∂ x}` are read in free expressions), integrals and
 products, complex numbers, infinity, matrix inverses and matrix powers
-(`A^{-1}`, `A^2`; use ⊙ or HadamardPower), `\bar`/`\tilde` and other decorations.
+(`A^{-1}`, `A^2`; use ⊙ or HadamardPower), an accent on anything but one letter.
 """
 from __future__ import annotations
 
