@@ -14,12 +14,12 @@ PACKAGE = Path(__file__).resolve().parent.parent / "derive"
 
 #: each unit's layer; a module may import its own unit and units of lower layers, nothing else
 LAYERS = {
-    "derive.errors": 0, "derive.version": 0, "derive.resources": 0,
-    "derive.limits": 0.5,  # its Budget raises errors of the one hierarchy
+    "derive.errors": -1,  # the error hierarchy, which every unit raises (limits too: OutOfWork)
+    "derive.limits": 0, "derive.version": 0, "derive.resources": 0,
     "derive.problem": 1,
     "derive.calculus": 2, "derive.printing": 2, "derive.parsing": 2,
-    "derive.documents": 3, "derive.checking": 3, "derive.authoring": 3,
-    "derive.grading": 4,
+    "derive.documents": 3, "derive.checking": 3,
+    "derive.grading": 4, "derive.authoring": 4,
     "derive.api": 5,
     "derive.web": 6,
     "derive.cli": 7, "derive": 7,

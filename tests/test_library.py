@@ -221,6 +221,37 @@ def test_validate_reports_parts_built_in_a_loop(tmp_path):
     assert "dq-dx" in line and "literal id" in line
 
 
+def test_validate_reads_back_every_printed_form(tmp_path):
+    """A right spec: every answer's printed forms (index and matrix; LaTeX, text, ASCII) read back."""
+    path = write_spec(tmp_path / "course")
+    result = run("validate", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert report["round_trip"] == {"forms": 6 + 3, "unread": []}  # the jacobian's 6 forms, the gradient's 3
+
+
+def test_validate_fails_a_spec_whose_printed_names_cannot_be_typed(tmp_path):
+    """q printed as `\\mathfrak{q}` and `☃`: the teacher learns it from validate, with the part, the form and
+    the checker's message, before a student meets it."""
+    path = write_spec(tmp_path / "course")
+    path.write_text(path.read_text().replace('latex=r"\\sigma", text="q"', 'latex=r"\\mathfrak{q}", text="☃"'))
+    result = run("validate", str(path))
+    assert result.exit_code == 1, result.output
+    lines = [row for row in result.output.splitlines() if "does not read back" in row]
+    assert len(lines) == 6, result.output  # LaTeX and text: the jacobian's index and matrix forms, the gradient's
+    jacobian = next(row for row in lines if "part jacobian: the index form in LaTeX" in row)
+    assert r"`\mathfrak{q}_{i}" in jacobian and r"unsupported LaTeX command \mathfrak" in jacobian
+    text = next(row for row in lines if "part gradient: the index form in Unicode text" in row)
+    assert "`☃_j - t_j`" in text and "unexpected character '☃'" in text and "latex=, text=" in text
+    assert not [row for row in lines if "ASCII" in row]  # q's ASCII name is its label
+    (report,) = json.loads(run("validate", str(path), "--json").output)
+    assert not report["ok"] and report["round_trip"]["forms"] == 9
+    assert {(u["part"], u["form"], u["verdict"]) for u in report["round_trip"]["unread"]} == {
+        ("jacobian", "index_latex", "invalid"), ("jacobian", "index_text", "invalid"),
+        ("jacobian", "matrix_latex", "invalid"), ("jacobian", "matrix_text", "invalid"),
+        ("gradient", "index_latex", "invalid"), ("gradient", "index_text", "invalid")}
+
+
 def test_validate_of_an_unknown_id_is_a_usage_error():
     result = run("validate", "softmax-jakobian")
     assert result.exit_code == 2 and "did you mean 'softmax-jacobian'" in result.output

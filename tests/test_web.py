@@ -174,7 +174,7 @@ def test_parse_previews_the_reading_or_the_error(client):
     bad = client.post("/api/parse", json={"target": "softmax-jacobian/jacobian", "text": "s_i*(delta_ij - "})
     assert bad.status_code == 200 and not bad.json()["ok"] and "column 16" in bad.json()["error"]
     free = client.post("/api/parse", json={"text": "1/(1+exp(-2x))"})
-    assert free.json() == {"ok": True, "latex": r"\frac{1}{1 + e^{- 2 x}}", "format": "text"}
+    assert free.json() == {"ok": True, "latex": r"\frac{1}{1 + e^{- 2 x}}", "format": "text", "notes": []}
 
 
 def test_check_equiv_steps_give_the_cli_shapes(client):

@@ -12,7 +12,10 @@ that respect the declared assumptions):
 - every step of every derivation equals the one before it, and the answer
   equals finite differences of the definitions (else the engine is wrong);
 - the spec's `reference=` equals the derived answer;
-- every `mistakes=` entry is really wrong.
+- every `mistakes=` entry is really wrong;
+- every printed form of every answer (index and matrix form; LaTeX, text and
+  ASCII) reads back in `derive check` as equivalent (`roundtrip`), so that a
+  name nobody can type is found before a student types it.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from ..problem import library
 from ..problem.headers import Broken, Header, read_header
 from ..problem.sampling import SAMPLE_KINDS
 from ..problem.spec import D, Spec
+from .roundtrip import Unread, read_back
 from .witness import Witness, close, witness_points
 
 POINTS = 4  # witness points per check (free indices tied and distinct, φ as each stand-in)
@@ -42,6 +46,8 @@ class Report:
     file: str
     parts: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    forms: int = 0  # printed answer forms read back by the checker
+    unread: list[Unread] = field(default_factory=list)  # those that do not read as equivalent (also failures)
 
     @property
     def ok(self) -> bool:
@@ -49,7 +55,8 @@ class Report:
 
     def to_json(self) -> dict:
         return {"problem": self.problem, "file": self.file, "ok": self.ok, "parts": self.parts,
-                "failures": self.failures}
+                "failures": self.failures,
+                "round_trip": {"forms": self.forms, "unread": [u.to_json() for u in self.unread]}}
 
 
 def _where(spec: Spec, point) -> str:
@@ -86,7 +93,13 @@ def validate_problem(problem_id: str) -> Report:
     unmet = _assumption_findings(spec)
     report.failures += unmet
     for part in spec.parts:
-        report.failures += [f"part {part.id}: {m}" for m in _part_findings(spec, part, bool(unmet))]
+        findings, derivation = _part_findings(spec, part, bool(unmet))
+        report.failures += [f"part {part.id}: {m}" for m in findings]
+        if derivation is not None:
+            forms, unread = read_back(spec, part, derivation.answer)
+            report.forms += forms
+            report.unread += unread
+            report.failures += [u.describe() for u in unread]
     return report
 
 
@@ -160,16 +173,17 @@ def _with_sampler(spec: Spec, base, kind: str) -> Spec:
 
 
 # -- parts -------------------------------------------------------------------------------------
-def _part_findings(spec: Spec, part, unmet_assumption: bool = False) -> list[str]:
+def _part_findings(spec: Spec, part, unmet_assumption: bool = False):
+    """What is wrong with a part, and its derivation (None where the engine cannot derive it)."""
     try:
         derivation = derive(spec, part.id)
     except DeriveError as exc:
-        return [f"the engine cannot derive it ({exc}); see `derive {spec.id} --part {part.id}`"]
+        return [f"the engine cannot derive it ({exc}); see `derive {spec.id} --part {part.id}`"], None
     try:
-        return _numeric_findings(spec, part, derivation, unmet_assumption)
+        return _numeric_findings(spec, part, derivation, unmet_assumption), derivation
     except (TypeError, ValueError, ArithmeticError) as exc:  # a value that is not a number
         return [f"cannot be evaluated at a test point ({type(exc).__name__}: {exc}); check that every "
-                f"symbol is declared and every function has a body or is generic"]
+                f"symbol is declared and every function has a body or is generic"], None
 
 
 def _numeric_findings(spec: Spec, part, derivation, unmet_assumption: bool) -> list[str]:

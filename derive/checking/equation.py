@@ -36,10 +36,13 @@ PRIME = re.compile(r"^(?P<f>[^'()]+)'\s*\(\s*(?P<u>[^()]+)\s*\)$")
 
 
 def split(answer: str) -> tuple[str, str, int] | None:
-    """`(left, right, offset of right)` for `left = right` with one `=` outside brackets; None without one."""
+    r"""`(left, right, offset of right)` for `left = right` with one `=` outside brackets (and outside
+    `\begin{cases} ... \end{cases}`, whose conditions may be `i = j`); None without one."""
     depth, found = 0, []
     for k, c in enumerate(answer):
-        if c in OPEN:
+        if c == "\\" and answer.startswith(("\\begin", "\\end"), k):
+            depth += 1 if answer.startswith("\\begin", k) else -1
+        elif c in OPEN:
             depth += 1
         elif c in CLOSE:
             depth -= 1

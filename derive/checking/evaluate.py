@@ -76,6 +76,10 @@ def analytic(expr: sp.Expr) -> bool:
     return all(isinstance(node, _ANALYTIC) for node in sp.preorder_traversal(expr))
 
 
+#: SymPy's constants at the working precision
+_CONSTANTS = {sp.pi: lambda: +mpmath.pi, sp.E: lambda: +mpmath.e, sp.EulerGamma: lambda: +mpmath.euler,
+              sp.Catalan: lambda: +mpmath.catalan, sp.GoldenRatio: lambda: +mpmath.phi}
+
 _COMPARE = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
             "==": operator.eq, "!=": operator.ne}
 
@@ -223,10 +227,8 @@ class Evaluator:
             return Fraction(int(e.p), int(e.q))
         if e.is_Float:
             return Fraction(str(e))
-        if e is sp.pi:
-            return +mpmath.pi
-        if e is sp.E:
-            return +mpmath.e
+        if isinstance(e, sp.NumberSymbol):  # π, e, Euler's γ, Catalan's G, the golden ratio
+            return _CONSTANTS[e]() if e in _CONSTANTS else mpmath.mpf(e.evalf(mpmath.mp.dps + 5))
         if isinstance(e, sp.Symbol):
             return self._symbol(e, bound)
         if isinstance(e, sp.Indexed):

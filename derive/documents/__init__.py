@@ -17,7 +17,7 @@ from typing import Any
 
 _WHERE = {"problem_report": "cache", "render": "templating", "Compiled": "pdf", "compile_pdf": "pdf",
           "document": "pdf", "standalone": "pdf", "Solution": "notebook", "solution": "notebook",
-          "feedback_document": "feedback"}
+          "feedback_document": "feedback", "answer_forms": "report", "ANSWER_FORMS": "report"}
 
 __all__ = sorted(_WHERE)
 

@@ -1,11 +1,13 @@
 """Derivations as plain data: what templates render, `--json` prints and the cache keeps."""
 from __future__ import annotations
 
+import sympy as sp
+
 from ..calculus import Derivation, derive
 from ..printing import ascii_text, fit, matrix_ascii, matrix_tex, matrix_text, tex, text, to_matrix
 from ..printing.prose import prose_text
 from ..problem import library
-from ..problem.spec import D, Spec
+from ..problem.spec import D, Part, Spec
 from .graph import graph_report
 
 
@@ -13,18 +15,29 @@ def _assumption(a, spec) -> dict:
     return {"latex": f"{tex(a.lhs, spec)} = {tex(a.rhs, spec)}", "text": a.text}
 
 
+#: the answer's printed forms (each a key of a report's answer); `derive check` reads every one back
+ANSWER_FORMS = ("index_latex", "index_text", "index_ascii", "matrix_latex", "matrix_text", "matrix_ascii")
+
+
+def answer_forms(spec: Spec, part: Part, answer: sp.Expr) -> dict:
+    """A part's answer as every printer writes it: index form and (for a part with `matrix=True`) matrix
+    form, each in LaTeX, Unicode text and ASCII; a form the part does not have is None."""
+    forms = {"index_latex": tex(answer, spec), "index_text": text(answer, spec),
+             "index_ascii": ascii_text(answer, spec), "matrix_latex": None, "matrix_text": None, "matrix_ascii": None}
+    if part.matrix:
+        form = to_matrix(answer, part.free, spec)
+        forms.update(matrix_latex=matrix_tex(form, spec), matrix_text=matrix_text(form, spec),
+                     matrix_ascii=matrix_ascii(form, spec))
+    return forms
+
+
 def _answer(derivation: Derivation, target_latex: str) -> dict:
-    spec = derivation.spec
-    index_latex = tex(derivation.answer, spec)
-    answer = {"index_latex": index_latex, "index_text": text(derivation.answer, spec),
-              "index_ascii": ascii_text(derivation.answer, spec), "index_lines": fit(index_latex, target_latex),
-              "matrix_latex": None, "matrix_text": None, "matrix_ascii": None, "matrix_lines": None}
-    if derivation.part.matrix:
-        form = to_matrix(derivation.answer, derivation.part.free, spec)
-        matrix_latex = matrix_tex(form, spec)
-        answer.update(matrix_latex=matrix_latex, matrix_text=matrix_text(form, spec),
-                      matrix_ascii=matrix_ascii(form, spec), matrix_lines=fit(matrix_latex, target_latex))
-    return answer
+    forms = answer_forms(derivation.spec, derivation.part, derivation.answer)
+    matrix_latex = forms["matrix_latex"]
+    return {"index_latex": forms["index_latex"], "index_text": forms["index_text"],
+            "index_ascii": forms["index_ascii"], "index_lines": fit(forms["index_latex"], target_latex),
+            "matrix_latex": matrix_latex, "matrix_text": forms["matrix_text"], "matrix_ascii": forms["matrix_ascii"],
+            "matrix_lines": fit(matrix_latex, target_latex) if matrix_latex is not None else None}
 
 
 def _inline(target, spec: Spec) -> str:

@@ -88,6 +88,7 @@ class ParserCore:
         self.bare_calls: list = []  # functions written without an argument in a one-variable part (σ for σ(s))
         self.bound: list[tuple[str, sp.Symbol]] = []
         self.bound_range: dict = {}  # a bound index's range where its sum gives one (Σ_{k=1}^{n_y})
+        self.notes: list[str] = []  # how an answer that reads two ways was read (K^T where T is a size)
         self.derivatives = 0  # orders of the derivatives taken so far (d/dx in free expressions)
         # entries whose index runs over another range (g_j, j over N, g over M): allowed only where an
         # indicator [j <= M] in the answer guards them; (message, position, index, dimension, base)

@@ -140,7 +140,8 @@ def parse_side(text: str, vocab: Vocabulary, fmt: str = "auto", matrix: bool = F
     if isinstance(value, Mat) and not matrix:
         raise ParseError("a side of a derivation is read entry by entry: write one entry", 0, text)
     shape = (value.rows, value.cols) if isinstance(value, Mat) else ()
-    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters))
+    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters),
+                  tuple(dict.fromkeys(parser.notes)))
 
 
 #: `\left. \frac{\partial J}{\partial W}\right|_{Z_3\ \mathrm{fixed}}`: the closing bar and what it holds fixed

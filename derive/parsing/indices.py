@@ -22,9 +22,10 @@ from .values import ONE, Ambi, EntryContext, Mat, Var
 ARITHMETIC = {"+", "-", "*", "(", ")"}
 
 
-def _plain(bound: sp.Expr) -> bool:
-    """A bound that is one number or one dimension (not a max/min or a sum of them: a sub-range)."""
-    return isinstance(bound, (sp.Integer, sp.Symbol))
+def _plain(bound: sp.Expr, vocab) -> bool:
+    """A bound that is one number or one dimension (not an index, a max/min or a sum of them: a sub-range)."""
+    return isinstance(bound, sp.Integer) or (isinstance(bound, sp.Symbol) and bound not in vocab.index_range
+                                             and not bound.is_Dummy and bound.name not in vocab.indices)
 
 
 class IndexRules(ParserCore):
@@ -323,10 +324,10 @@ class IndexRules(ParserCore):
                         letters.extend((c, v.pos + k) for k, c in enumerate(v.raw))
                 if self.at("="):
                     self.advance()
-                    low = self.bound_value()
+                    low = self.bound_expr()
                     if self.at("..") or self.at(","):
                         self.advance()
-                        high = self.bound_value()
+                        high = self.bound_expr()
                 self.expect_close(opener)
             elif self.tok.kind in ("sub", "word", "unknown"):
                 v = self.advance()
@@ -397,11 +398,11 @@ class IndexRules(ParserCore):
         low = high = None
         if self.at(","):
             self.advance()
-            low = self.bound_value()
+            low = self.bound_expr()
             if not self.at(","):
                 self.fail("sum(x_k, k, low, high) needs both bounds")
             self.advance()
-            high = self.bound_value()
+            high = self.bound_expr()
         if inner is not None:
             self.expect_close(inner)
         self.expect_close(opener)
@@ -428,6 +429,9 @@ class IndexRules(ParserCore):
                 self.fail(message, t.pos)
             self.advance()
             return sp.Integer(sign * int(t.text))
+        if t.kind in ("word", "unknown") and sign == 1 and self.is_index_word(t):
+            self.advance()
+            return self.index_symbol(t.raw, t.pos)  # Σ_{i=1}^{k}: up to another index
         if t.kind == "word" and sign == 1:
             dims = [e.obj for e in self.vocab.lookup(t.text) if e.kind == "dim"]
             if dims:
@@ -438,10 +442,18 @@ class IndexRules(ParserCore):
                 return self.free_symbol(t, t.raw)
         self.fail(message, t.pos)
 
-    def bound_expression(self, message: str) -> sp.Expr:
-        """A bound in braces or a max/min: {N - K + 1}, max(1, j - M + 1): integers, dimensions, indices."""
+    def bound_expr(self) -> sp.Expr:
+        """A sum's bound where brackets or a comma end it (`Σ_{i=k}^{...}`, `Σ_{i=k..k+M-1}`, `sum(x_i, i, 1,
+        n)`): an integer, or a sum of integers, dimensions and indices (`k + M − 1`, max(1, j − M + 1))."""
+        message = (f"a sum bound must be a dimension of the problem or an integer from "
+                   f"{-self.limits.max_sum_bound} to {self.limits.max_sum_bound}")
+        return self.bound_expression(message, whole=True)
+
+    def bound_expression(self, message: str, whole: bool = False) -> sp.Expr:
+        """A bound in braces or a max/min: {N - K + 1}, max(1, j - M + 1): integers, dimensions, indices
+        (`whole`: an expression up to the bracket or comma that ends it, not one primary)."""
         t = self.tok
-        value = self.alg.scalar(self.concrete(self.primary()), t.pos)
+        value = self.alg.scalar(self.concrete(self.expr() if whole else self.primary()), t.pos)
         if not isinstance(value, sp.Expr) or value.is_integer is not True or any(
                 not isinstance(a, (sp.Add, sp.Mul, sp.Max, sp.Min, sp.Integer, sp.Symbol))
                 for a in sp.preorder_traversal(value)):
@@ -476,12 +488,12 @@ class IndexRules(ParserCore):
             high = slot if slot is not None else spec_range
             if high is None:
                 self.fail(f"cannot tell the range of {letter}: write its bounds, Σ_{{{letter}=1..n}}", pos)
-        elif slot is not None and high != slot and _plain(high) and not any(
+        elif slot is not None and high != slot and _plain(high, self.vocab) and not any(
                 isinstance(f, Iverson) and {symbol, slot} <= f.condition.free_symbols
                 for f in sp.Mul.make_args(body)):  # Σ_{p=1}^{N} [p <= M] g_p: the indicator keeps g in range
             self.fail(f"the sum over {letter} runs to {high}, but {letter} indexes 1..{slot}", pos)
         low = sp.Integer(1) if low is None else low
-        if slot is not None and low != 1 and _plain(low):
+        if slot is not None and low != 1 and _plain(low, self.vocab):
             self.fail(f"a sum over the index {letter} of a vector starts at 1", pos)
         if spec_range is not None and high != spec_range:
             fresh = sp.Dummy(letter, integer=True)

@@ -13,8 +13,17 @@ import sympy as sp
 
 from .core import CLOSERS, ParserCore
 from .lexer import Token
-from .values import ONE, Ambi, Base, Identity, Mat
-from .vocab import BUILTIN_FUNCTIONS, NOTATION_KINDS, SCALAR_FUNCTION_KINDS, SYMBOL_NAME, VARIADIC, Entry
+from .marks import accented_letter, unaccent
+from .values import ONE, Base, Identity, Mat
+from .vocab import (
+    BUILTIN_FUNCTIONS,
+    INVERSE_FUNCTIONS,
+    NOTATION_KINDS,
+    SCALAR_FUNCTION_KINDS,
+    SYMBOL_NAME,
+    VARIADIC,
+    Entry,
+)
 
 
 @dataclass
@@ -39,6 +48,8 @@ class NameRules(ParserCore):
         if not entries:
             if self.vocab.mode == "free" and t.kind == "word":
                 return self.free_symbol(t, t.raw)
+            if self.vocab.mode == "free" and len(t.raw) == 1 and accented_letter(t.raw):
+                return sp.Symbol(unaccent(t.raw), real=True)  # x̂, x̄ in a free expression: a variable of its own
             if self.at("("):
                 found = self.alias_application(t)
                 if found is not None:
@@ -196,16 +207,23 @@ class NameRules(ParserCore):
         return self.finish_call(t, entry, args, base, power)
 
     def finish_call(self, t: Token, entry: Entry, args: list, base, power):
+        r"""f(args), its logarithm's base applied; `f^{p}(x)` is f(x)^p, except `f^{-1}`, the inverse function
+        (`\tanh^{-1}`, `\sin^{-1}`; refused for a function whose inverse derive does not know)."""
+        exp = None
+        if power is not None:
+            exp, pos = power
+            exp = self.alg.scalar(exp, pos, "an exponent")
+            if exp == -ONE and base is None:
+                name = entry.obj if entry.kind == "bfunc" else getattr(entry.obj, "__name__", "")
+                inverse = INVERSE_FUNCTIONS.get(name) if entry.kind in ("bfunc", "func") else None
+                if inverse is None:
+                    self.fail(f"{t.raw}^(-1) is the inverse function of {t.raw}, which derive does not know; "
+                              f"for the reciprocal write 1/{t.raw}(x)", pos)
+                entry, exp = Entry("bfunc", inverse, inverse), None
         value = self.apply(t, entry, args)
         if base is not None:
             value = self.alg.div(value, self.alg.apply(sp.log, base, t.pos), t.pos)
-        if power is not None:
-            exp, pos = power
-            if isinstance(exp, Ambi):
-                exp = exp.coeff
-            if not (isinstance(exp, sp.Integer) and exp > 0):
-                self.fail(f"a power of {t.raw} must be a positive integer: write ({t.raw} x)^(-1) "
-                          f"for a reciprocal", pos)
+        if exp is not None:
             value = self.alg.power(value, exp, pos)
         return value
 

@@ -16,16 +16,18 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
 
     answer    = expr END ;
     expr      = term { ("+" | "-") term } ;
-    term      = unary { ("*" | "·" | "×" | "@" | "\cdot" | "\times") unary | "/" unary
-                      | ("⊙" | ".*" | "\odot" | "∘") unary | ("⊘" | "./" | "\oslash") unary
-                      | ("⊗" | "\otimes") unary | factor } ;   (* ⊘: entry-wise division; ⊗: a bᵀ of vectors *)
+    term      = product { ENTRYWISE product } ;   (* looser than a product: a ⊙ B C is a ⊙ (B C) *)
+    ENTRYWISE = "⊙" | ".*" | "\odot" | "∘" | "⊘" | "./" | "\oslash" | "⊗" | "\otimes" ;
+              (* ⊙: the entry-wise product; ⊘: entry-wise division; ⊗: a bᵀ of vectors *)
+    product   = unary { ("*" | "·" | "×" | "@" | "\cdot" | "\times") unary | "/" unary | factor } ;
     unary     = ("-" | "+") unary | sum | power ;
     factor    = sum | power ;                       (* starts with a number, name, bracket, command *)
     sum       = SIGMA index-spec term | "sum" "(" expr [ "," sum-var ] ")" ;
     SIGMA     = "Σ" | "∑" | "sum" | "\sum" ;
     index-spec= "_" ( letters | "{" letters [ "=" bound [ (".." | ",") bound ] ] "}" ) [ "^" bound ] ;
     sum-var   = letter [ "," bound "," bound ] | "(" letter "," bound "," bound ")" ;
-    bound     = integer | dimension | "{" bound "}" ;
+    bound     = integer | dimension | index | "{" expr "}" | max-min ;   (* in braces or after "=": a sum
+                of integers, dimensions and indices, Σ_{i=k}^{k+M-1} *)
     power     = primary { postfix } ;
     postfix   = ("^" | "**") ( "T" | "⊤" | "{" "∘" expr "}" | "∘" exponent | exponent ) | ".^" exponent
               | superscript-digits
@@ -34,6 +36,8 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
     indices   = letters-and-digits | "{" { letter | integer | "," | "=" } "}" ;
     primary   = number | name | call | "(" expr ")" | "[" expr "]" | "{" expr "}" | "|" expr "|"
               | "[" index ("=" | "==") index "]" | "\frac" arg arg | "\sqrt" [ "[" integer "]" ] arg
+              | "[" expr RELATION expr { RELATION expr } "]"   (* an indicator; [1 <= j-k+1 <= M] a chain *)
+              | ("√" | "∛" | "∜") root-arg | cases
               | "‖" expr "‖" [ "_" ("1" | "2" | "F") ]   (* also ||x||, \|x\|, \lVert x \rVert: a norm *)
               | "⟨" expr "," expr "⟩"                 (* \langle a, b \rangle: Σ of a ⊙ b *)
               | "𝟏" | label-ind | derivative ;      (* \mathbf{1}, \mathbb{1}, 𝟙: ones; 𝟏_{i=j}: δ_ij *)
@@ -43,7 +47,15 @@ quotient it starts (`Σ_k a_k b_k/N` = Σ_k (a_k b_k/N)), as our printers print 
               | "\frac" "{" D [ "^" integer ] [ expr ] "}" "{" D variable [ "^" integer ] "}" [ term ]
               | D ( "(" expr ")" | name ) "/" D variable ;  (* the operand of d/dx is a sum's body *)
     D         = "d" | "∂" | "\partial" | "\mathrm{d}" ;   (* a d that is not a name of the problem *)
+    root-arg  = primary { "_" indices | "[" indices "]" } ;   (* √d, √(v + ε), √x_i; √x^2 is (√x)² *)
+    cases     = "\begin{cases}" case { "\\\\" case } "\end{cases}"   (* dcases; an array in \left\{ \right. *)
+              | "{" expr case-text { (";" | ",") expr case-text } "}" | "(" expr "if" cond "else" expr ")" ;
+    case      = expr [","] "&" ( [ "\text{if}" | "\text{for}" | "\text{when}" ] cond | "\text{otherwise}" ) ;
+    case-text = "if" cond | "otherwise" ;
+    cond      = expr RELATION expr { RELATION expr } ;   (* i = j is δ_ij; the first case that holds *)
     call      = function [ ("^" | "**") exponent ] ( "(" expr { "," expr } ")" | implicit ) ;
+              (* f^{p}(x) = f(x)^p (\cosh^{-2} x, \sigma^{1/2}(s)); f^{-1} of a trigonometric or hyperbolic
+                 function is its inverse (\tanh^{-1} = artanh), of another function refused *)
     implicit  = unary { factor } ;                  (* no explicit operator; stops at a function *)
     arg       = "{" expr "}" | digit | letter | command ;
     number    = digits [ "." digits ] [ ("e" | "E") [ "+" | "-" ] digits ] ;   (* exponent in text only *)
@@ -57,7 +69,14 @@ their inverses, `sigmoid`, `e`, `pi`, `δ`/`delta`/`KroneckerDelta`, `diag`,
 `silu`/`swish` = x σ(x), `erf`, `logsumexp(x)` of a vector or of scalars), and the
 words of MATLAB and NumPy: `ones` (a column of ones, like 1; `ones(N)`, `ones(N, 1)`),
 `outer(a, b)` = a bᵀ, `mean(v)` (of all entries) and `mean(x_k, k)` (= Σ_k x_k / its
-count). Unicode subscripts are subscripts (`σᵢ(δᵢⱼ − σⱼ)`, `A₂`, `W₂`). LaTeX
+count), and SymPy's constants as derive prints them (`EulerGamma`, `Catalan`,
+`GoldenRatio`). Unicode subscripts are subscripts (`σᵢ(δᵢⱼ − σⱼ)`, `A₂`, `W₂`). An
+accent is part of the letter it sits on (`\tilde{h}`, `h̃`, `\hat{y}`, `ŷ`, `\bar{x}`,
+`\check`, `\dot`: `derive.parsing.marks`), and a declared name is found however its
+pieces are written (`h^{\mathrm{prev}}`, `h^{prev}`, `h_{\text{prev}}` for a name
+declared `h^{\mathrm{prev}}` or `h_prev`). A letter T that is also a size of the problem
+(`^T`) is a transpose of a vector or matrix and a power of a scalar; for a 1×1 matrix,
+where both read, the transpose, with a note in `Parsed.notes`. LaTeX
 commands outside the supported subset are refused by name (`\input`, `\def`, ...).
 
 `v·s` (also `v \cdot s`) of two vectors of one orientation is their inner
@@ -71,7 +90,7 @@ Not supported (a ParseError says so): equations and relations, derivatives in a
 problem's answer (the answer is what the derivative equals; `d/dx f`,
 `\frac{d}{dx} f`, `\frac{∂ f}{∂ x}` are read in free expressions), integrals and
 products, complex numbers, infinity, matrix inverses and matrix powers
-(`A^{-1}`, `A^2`; use ⊙ or HadamardPower), `\bar`/`\tilde` and other decorations.
+(`A^{-1}`, `A^2`; use ⊙ or HadamardPower), an accent on anything but one letter.
 """
 from __future__ import annotations
 
@@ -82,9 +101,21 @@ import sympy as sp
 
 from ..limits import MAX_SCI_EXPONENT, Limits
 from ..problem.spec import Iverson
-from .core import CLOSERS
+from .cases import CaseRules
+from .core import CLOSERS, own_text
 from .indices import IndexRules
-from .lexer import FRAC, ONES, RELATIONS, SQRT, ParseError, RangeClash, ShapeMismatch, Token, check_characters
+from .lexer import (
+    CASES_OPEN,
+    FRAC,
+    ONES,
+    RELATIONS,
+    SQRT,
+    ParseError,
+    RangeClash,
+    ShapeMismatch,
+    Token,
+    check_characters,
+)
 from .names import NameRef, NameRules
 from .notation import NotationRules
 from .values import ONE, Ambi, EntryContext, Mat, Shapes, Var
@@ -102,6 +133,7 @@ class Parsed:
     _alg: Any = field(default=None, repr=False, compare=False)
     _vocab: Any = field(default=None, repr=False, compare=False)
     _letters: frozenset = field(default=frozenset(), repr=False, compare=False)  # letters the answer uses
+    notes: tuple = ()  # how a notation that reads two ways was read, one sentence each (K^T where T is a size)
 
     def index_form(self, free: tuple = ()) -> sp.Expr:
         """The expression; for a matrix, its entry at `free` (row, col), or at the one non-1 dimension."""
@@ -194,7 +226,8 @@ def parse(text: str, vocab: Vocabulary, fmt: str = "auto", rows: bool = False, *
                       (1 if alg.shapes.find(d) == ONE else alg.shapes.find(d)) for d in (value.rows, value.cols))
     else:
         shape = ()
-    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters))
+    return Parsed("latex" if latex else "text", shape, text, value, alg, vocab, frozenset(parser.letters),
+                  tuple(dict.fromkeys(parser.notes)))
 
 
 def _guarded(value, index, dim, base) -> bool:
@@ -218,7 +251,7 @@ def _guarded(value, index, dim, base) -> bool:
     return covered(value, False)
 
 
-class _Parser(NameRules, IndexRules, NotationRules):
+class _Parser(NameRules, IndexRules, NotationRules, CaseRules):
     """Recursive descent over the token list; `NameRules` and `IndexRules` hold the names and sums."""
 
     # -- grammar -----------------------------------------------------------------------
@@ -274,6 +307,27 @@ class _Parser(NameRules, IndexRules, NotationRules):
         return self.label(self.alg.add(terms, positions), start)
 
     def term(self, implicit_only: bool = False):
+        """Products joined by the entry-wise operators ⊙ (`.*`, `∘`), ⊘ (`./`) and ⊗, which bind looser than
+        a product: `φ'(Z) ⊙ (Ψ − Δ)W^T/N` is φ'(Z) ⊙ ((Ψ − Δ)W^T/N)."""
+        start = self.tok.pos
+        acc = self.product(implicit_only)
+        while not implicit_only and self.tok.kind == "op" and self.tok.text in ENTRYWISE:
+            t = self.advance()
+            rhs = self.concrete(self.product())
+            if t.text == "⊘" and not (isinstance(rhs, Mat) and not self.alg.known_scalar(rhs)):
+                if isinstance(rhs, sp.Basic) and rhs.is_zero:
+                    self.fail("division by zero", t.pos)
+                acc = self.alg.div(acc, rhs, t.pos)  # ./ by a scalar is a quotient
+            elif t.text == "⊘":
+                acc = self.entrywise_quotient(acc, rhs, t.pos)
+            elif t.text == "⊗":
+                acc = self.outer(acc, rhs, t.pos)
+            else:
+                acc = self.alg.hadamard(acc, rhs, t.pos)
+            self.label(acc, start)
+        return acc
+
+    def product(self, implicit_only: bool = False):
         """A product or quotient. Scalar factors wait in a list and are multiplied once at the end
         (they commute with every operation here), so a long product costs one SymPy Mul, not n."""
         start = self.tok.pos
@@ -281,11 +335,9 @@ class _Parser(NameRules, IndexRules, NotationRules):
         scalars: list = []
         while True:
             t = self.tok
-            if not implicit_only and t.kind == "op" and t.text in ("*", "/", "⊙", "∘", "⊘", "⊗"):
+            if not implicit_only and t.kind == "op" and t.text in ("*", "/"):
                 self.advance()
                 op, rhs = t.text, self.concrete(self.unary())
-                if op == "⊘" and not (isinstance(rhs, Mat) and not self.alg.known_scalar(rhs)):
-                    op = "/"  # ./ by a scalar is a quotient
             elif self.starts_factor(t, implicit_only):
                 if t.kind == "num" and self.tokens[self.i - 1].kind == "num" and not self.ones_outer_product():
                     self.fail("two numbers in a row: write * between them")
@@ -300,18 +352,12 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 if isinstance(acc, Ambi):  # 1/N (Ψ - Δ): the 1 of a quotient is a number, not a ones vector
                     acc = acc.coeff
                 scalars.append(self.alg.spow(rhs, -ONE, t.pos))
-            elif op == "⊘":
-                acc = self.entrywise_quotient(acc, rhs, t.pos)
-            elif op == "⊗":
-                acc = self.outer(acc, rhs, t.pos)
             elif op == "*" and t.raw == "·" and self.dot_of_vectors(acc, rhs):
                 acc = self.inner(acc, rhs, t.pos)  # v·s, v \cdot σ: the dot product of two vectors
             elif op == "*":
                 acc = self.alg.mul(acc, rhs, t.pos)
-            elif op == "/":
-                acc = self.alg.div(acc, rhs, t.pos)
             else:
-                acc = self.alg.hadamard(acc, rhs, t.pos)
+                acc = self.alg.div(acc, rhs, t.pos)
             self.label(acc, start)
 
     def bracket_holds_relation(self) -> bool:
@@ -336,7 +382,7 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 return self.abs_depth == 0
             if t.text == "‖":
                 return self.norm_depth == 0
-            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ", "⟨", "∂")
+            return t.text in ("(", "[", FRAC, SQRT, ONES, "Σ", "⟨", "∂", CASES_OPEN) or t.text in UNICODE_ROOTS
         return False
 
     def is_function(self, t: Token) -> bool:
@@ -389,7 +435,7 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 value = self.subscript(value, start)
             elif self.at("^"):
                 self.advance()
-                if self.transpose_follows():
+                if self.transpose_follows(value, start):
                     value = self.alg.transpose(self.concrete(value), t.pos)
                 elif self.circ_follows():
                     opener = self.advance()
@@ -443,19 +489,32 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 return True
             return False
 
-    def transpose_follows(self) -> bool:
-        """`^T`, `^⊤`, `^{T}`, `^{\\top}`: consumed, True."""
-        def is_t(t: Token) -> bool:
-            return self.at("⊤", t) or (t.kind in ("word", "unknown") and t.raw == "T"
-                                       and not any(e.kind in ("scalar", "tensor", "dim") for e in
-                                                   self.vocab.lookup(t.text)) and self.vocab.mode != "free")
-        if is_t(self.tok):
+    def transpose_follows(self, value, start: int) -> bool:
+        """`^T`, `^⊤`, `^{T}`, `^{\\top}`, `^{\\mathsf{T}}` after `value`: consumed, True. `⊤` is always a
+        transpose; a letter T that also names a scalar or a dimension of the problem (attention over T tokens)
+        is decided by the type of `value`: a transpose of a vector or matrix, a power of a scalar; of a 1×1
+        matrix, where both read, the transpose, and a note says so."""
+        if self.at("⊤"):
             self.advance()
             return True
-        if self.at("(") and self.tok.raw == "{" and is_t(self.peek()) and self.at(")", self.peek(2)):
-            self.i += 3
+        braced = self.at("(") and self.tok.raw == "{" and self.at(")", self.peek(2))
+        letter = self.peek() if braced else self.tok
+        if self.at("⊤", letter):
+            self.i += 3 if braced else 1
             return True
-        return False
+        if not (letter.kind in ("word", "unknown") and letter.raw == "T") or self.vocab.mode == "free":
+            return False
+        meanings = {e.kind for e in self.vocab.lookup(letter.text)} & {"scalar", "tensor", "dim"}
+        if meanings and not meanings <= {"tensor"}:  # T is a number of this problem: by the type of the base
+            if isinstance(value, sp.Basic):
+                return False
+            if isinstance(value, Mat) and self.alg.known_scalar(value):
+                shown = own_text(self.text, start, letter.pos).rstrip("^{ ")
+                self.notes.append(f"{shown}^T is read as the transpose of a 1×1 matrix, not as a power "
+                                  f"with exponent the {'dimension' if 'dim' in meanings else 'scalar'} T; "
+                                  f"write {shown}^{{(T)}} for the power")
+        self.i += 3 if braced else 1
+        return True
 
     def circ_follows(self) -> bool:
         return self.at("(") and self.tok.raw == "{" and self.at("∘", self.peek())
@@ -498,6 +557,12 @@ class _Parser(NameRules, IndexRules, NotationRules):
                 return self.alg.div(top, self.tex_arg(), t.pos)
             if t.text == SQRT:
                 return self.root()
+            if t.text in UNICODE_ROOTS:
+                return self.unicode_root()
+            if t.text == CASES_OPEN:
+                return self.cases()
+            if t.text == "∞":
+                self.fail("infinity is not a value an answer holds: an answer is finite where it is defined")
             if t.text == ONES:
                 self.advance()
                 delta = self.indicator()
@@ -535,16 +600,13 @@ class _Parser(NameRules, IndexRules, NotationRules):
             value = self.expr()
             if self.tok.kind == "op" and self.tok.text in RELATIONS:
                 value = self.indicator_of(opener, value)
+            elif self.tok.kind == "op" and self.tok.text in CASE_WORDS or (
+                    self.at(",") and self.peek().kind == "op" and self.peek().text in CASE_WORDS):
+                value = self.text_cases(self.concrete(value), opener)
             self.expect_close(opener)
         finally:
             self.depth -= 1
         return self.label(value, opener.pos)
-
-    def indicator_of(self, opener: Token, left):
-        """`[a > b]` (also `1[...]`, `\\mathbb{1}[...]`, `\\mathbf{1}\\{...\\}`): 1 where it holds, else 0."""
-        relation = self.advance()
-        right = self.expr()
-        return self.alg.indicator(RELATIONS[relation.text], left, right, relation.pos)
 
     def absolute(self):
         opener = self.advance()
@@ -657,6 +719,33 @@ class _Parser(NameRules, IndexRules, NotationRules):
             self.advance()
         arg = self.tex_arg()
         return self.alg.elementwise(lambda x: self.alg.spow(x, sp.Rational(1, degree), t.pos), arg, t.pos)
+
+    def unicode_root(self):
+        """`√d`, `√(v + ε)`, `∛x`, `∜x`, `√x_i`: the root of what follows up to its subscripts (`√x^2` is
+        (√x)², as `√2 x` is √2·x)."""
+        t = self.advance()
+        degree = UNICODE_ROOTS[t.text]
+        if self.tok.kind == "end" or not self.starts_factor(self.tok, False):
+            self.fail(f"{t.raw} needs what it is the root of: {t.raw}x or {t.raw}(x + 1)")
+        self.enter()
+        try:
+            start = self.tok.pos
+            arg = self.primary()
+            while (self.at("_") or self.at("[")) and isinstance(arg, NameRef):
+                arg = self.tensor_entry(arg)
+            while self.at("_") and not isinstance(arg, NameRef):
+                arg = self.subscript(self.concrete(arg), start)
+            arg = self.concrete(arg)
+        finally:
+            self.depth -= 1
+        return self.alg.elementwise(lambda x: self.alg.spow(x, sp.Rational(1, degree), t.pos), arg, t.pos)
+
+
+UNICODE_ROOTS = {"√": 2, "∛": 3, "∜": 4}
+#: the entry-wise operators, looser than a product: ⊙ (`.*`, `\odot`, `∘`), ⊘ (`./`, `\oslash`), ⊗ (`\otimes`)
+ENTRYWISE = ("⊙", "∘", "⊘", "⊗")
+#: words after a value that make a bracket a case: {a if z > 0; b otherwise}
+CASE_WORDS = ("if", "otherwise")
 
 
 def ellipsis_sum(before, after) -> sp.Expr | None:

@@ -43,8 +43,14 @@ BUILTIN_FUNCTIONS: dict[str, Callable] = {
     "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arccot": sp.acot, "arcsinh": sp.asinh,
     "arccosh": sp.acosh, "arctanh": sp.atanh, "sigmoid": _sigmoid, "sign": sp.sign, "sgn": sp.sign,
     "erf": sp.erf, "relu": lambda x: sp.Max(0, x), "max": sp.Max, "min": sp.Min,
-    "softplus": _softplus, "silu": _silu, "swish": _silu,
+    "softplus": _softplus, "silu": _silu, "swish": _silu, "asec": sp.asec, "acsc": sp.acsc, "acoth": sp.acoth,
+    "asech": sp.asech, "acsch": sp.acsch,
 }
+#: f^{-1}(x) of these is their inverse function (\tanh^{-1} x = artanh x), as SymPy and the textbooks read it;
+#: any other power of a function is a power of its value (\cosh^{-2}(x) = 1/cosh(x)², \sigma^{1/2}(x))
+INVERSE_FUNCTIONS = {"sin": "asin", "cos": "acos", "tan": "atan", "cot": "acot", "sec": "asec", "csc": "acsc",
+                     "sinh": "asinh", "cosh": "acosh", "tanh": "atanh", "coth": "acoth", "sech": "asech",
+                     "csch": "acsch"}
 #: built-ins that take two or more arguments
 VARIADIC = frozenset({"max", "min"})
 # Entry kinds of the scalar functions a name can apply (spec functions, their derivatives,
@@ -82,6 +88,8 @@ def _builtins(mode: str) -> tuple[dict[str, str], dict[str, tuple[Entry, ...]]]:
         add(name, Entry("bfunc", name, name))
     add("e", Entry("const", sp.E, "e"))
     add("E", Entry("const", sp.E, "E"))  # SymPy's own spelling; a spec's E (an error function) wins
+    for constant in (sp.EulerGamma, sp.Catalan, sp.GoldenRatio, sp.TribonacciConstant):  # as derive prints them
+        add(str(constant), Entry("const", constant, str(constant)))
     for surface in ("pi", "π"):
         add(surface, Entry("const", sp.pi, "π") if surface == "π" else None)
     for surface in ("sum", "Sum"):

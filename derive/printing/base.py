@@ -85,6 +85,13 @@ class SpecNames:
         return out
 
 
+def _named(text: str):
+    """A `_print_X` method that prints `text` (a constant's one spelling in a target)."""
+    def printer(self: Any, expr: Any = None, *args: Any, **kwargs: Any) -> str:
+        return text
+    return printer
+
+
 class Verbatim(sp.Symbol):
     """A symbol that prints as the text it was made with: a printed matrix inside an entry-wise body."""
 
@@ -96,10 +103,24 @@ class Verbatim(sp.Symbol):
 
 
 class LatexNames(SpecNames):
-    """LaTeX: the spec's LaTeX names; [c] as 𝟙[c]."""
+    r"""LaTeX: the spec's LaTeX names; [c] as 𝟙[c]; SymPy's constants as π, e, ∞ (never `\text{\Pi}`)."""
 
     def display(self, name: Any, default: str) -> str:
         return name.latex
+
+    # SymPy's other named constants by their SymPy names, as text and ASCII print them: the checker reads
+    # these names back, where γ, φ or G would name the spec's own symbols
+    _print_EulerGamma = _named(r"\mathrm{EulerGamma}")
+    _print_Catalan = _named(r"\mathrm{Catalan}")
+    _print_GoldenRatio = _named(r"\mathrm{GoldenRatio}")
+    _print_TribonacciConstant = _named(r"\mathrm{TribonacciConstant}")
+    _print_Pi = _named(r"\pi")
+    _print_Exp1 = _named("e")
+    _print_ImaginaryUnit = _named(r"\mathrm{i}")
+    _print_Infinity = _named(r"\infty")
+    _print_NegativeInfinity = _named(r"-\infty")
+    _print_ComplexInfinity = _named(r"\tilde{\infty}")
+    _print_NaN = _named(r"\mathrm{NaN}")
 
     def _print_Iverson(self, expr: Any, exp: Any = None) -> str:
         return rf"\mathbb{{1}}\left[{self._print(expr.condition)}\right]"  # type: ignore[attr-defined]
@@ -109,10 +130,15 @@ class LatexNames(SpecNames):
 
 
 class TextNames(SpecNames):
-    """Text: the spec's text names; [c] as an Iverson bracket; max, min, sign in lower case."""
+    """Text: the spec's text names; [c] as an Iverson bracket; max, min, sign in lower case; π, e, ∞."""
 
     def display(self, name: Any, default: str) -> str:
         return name.text
+
+    _print_Pi = _named("π")
+    _print_Exp1 = _named("e")
+    _print_Infinity = _named("∞")
+    _print_NegativeInfinity = _named("-∞")
 
     def _print_Iverson(self, expr: Any) -> str:
         return f"[{self._print(expr.condition)}]"  # type: ignore[attr-defined]
@@ -138,5 +164,12 @@ class TextNames(SpecNames):
 
 
 class AsciiNames(SpecNames):
+    """ASCII: names a student types (`sigma`), and `pi`, `e`, `oo` for SymPy's constants."""
+
     def display(self, name: Any, default: str) -> str:
         return ascii_name(name, default)
+
+    _print_Pi = _named("pi")
+    _print_Exp1 = _named("e")
+    _print_Infinity = _named("oo")
+    _print_NegativeInfinity = _named("-oo")

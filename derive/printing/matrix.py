@@ -8,6 +8,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import UndefinedFunction
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..problem.spec import Spec
@@ -37,6 +38,13 @@ def _body_at(expr, printed: str):
     return body.xreplace({z: Verbatim(printed, real=True)})
 
 
+def _entrywise_in_product(item, level) -> bool:
+    """Is `item` an entry-wise product printed where a product binds it (a factor of a matrix product)? The
+    checker reads ⊙ looser than a product (as the LaTeX printer's `_print_MatMul` does too), so `(a ⊙ b) xᵀ`
+    keeps its brackets."""
+    return isinstance(item, sp.HadamardProduct) and level >= PRECEDENCE["Mul"]
+
+
 class MatrixTexPrinter(LatexNames, LatexPrinter):
     """Matrix forms as LaTeX."""
 
@@ -44,6 +52,19 @@ class MatrixTexPrinter(LatexNames, LatexPrinter):
 
     def __init__(self, spec: Spec):
         super().__init__(spec, {"mul_symbol": None})
+
+    def _print_MatMul(self, expr):
+        """SymPy's, with an entry-wise product among the factors in brackets: −(a ⊙ b) xᵀ."""
+        if not any(isinstance(a, sp.HadamardProduct) for a in expr.args):
+            return super()._print_MatMul(expr)
+        coeff, matrices = expr.as_coeff_matrices()
+        sign = "- " if coeff.as_coeff_Mul()[0].is_negative else ""  # -1/n, -2λ; not (ŷ - y), a difference
+        coeff = -coeff if sign else coeff
+        factors = [] if coeff == 1 else [self._print(coeff) if isinstance(coeff, sp.Mul)
+                                         else self.parenthesize(coeff, PRECEDENCE["Mul"], False)]
+        factors += [rf"\left({self._print(a)}\right)" if isinstance(a, sp.HadamardProduct)
+                    else self.parenthesize(a, PRECEDENCE["Mul"], False) for a in matrices]
+        return sign + " ".join(factors)
 
     def _print_Transpose(self, expr):
         inner = self._print(expr.arg)
@@ -81,6 +102,11 @@ class MatrixTextPrinter(TextNames, StrPrinter):
 
     def __init__(self, spec: Spec):
         super().__init__(spec)
+
+    def parenthesize(self, item, level, strict=False):
+        if _entrywise_in_product(item, level):
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
 
     def _print_Transpose(self, expr):
         inner = self._print(expr.arg)
