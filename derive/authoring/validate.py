@@ -28,11 +28,12 @@ from ..calculus import derive
 from ..errors import DeriveError, SpecError
 from ..printing import text
 from ..problem import library
+from ..problem.conditions import missing_words
 from ..problem.headers import Broken, Header, read_header
 from ..problem.sampling import SAMPLE_KINDS
 from ..problem.spec import D, Spec
 from .roundtrip import Unread, read_back
-from .witness import Witness, close, witness_points
+from .witness import Witness, close, covered_points, witness_points
 
 POINTS = 4  # witness points per check (free indices tied and distinct, φ as each stand-in)
 FD_POINTS = 2  # finite differences are slower: fewer points
@@ -187,8 +188,13 @@ def _part_findings(spec: Spec, part, unmet_assumption: bool = False):
 
 
 def _numeric_findings(spec: Spec, part, derivation, unmet_assumption: bool) -> list[str]:
-    points = witness_points(spec, part.free, seed=f"validate/{spec.id}/{part.id}", count=POINTS)
+    points, coverage = covered_points(spec, part.free, seed=f"validate/{spec.id}/{part.id}", count=POINTS)
     out: list[str] = []
+    if coverage.missing():  # a check of this part could never say `equivalent`: say so now
+        out.append(f"the test points never showed each side of "
+                   f"{missing_words(coverage, lambda e: text(e, spec))}: the derivation is checked on one side "
+                   f"only, and answers to it would be undecided; sample the inputs so that both sides occur "
+                   f"(sample=\"real\" where a sign is not fixed)")
     for point in points:
         witness = Witness(spec, point)
         previous = witness.value(derivation.target)

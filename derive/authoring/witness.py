@@ -40,9 +40,15 @@ def witness_points(spec: Spec, free: Sequence[sp.Symbol], seed: str, count: int 
     return _covered(spec, tuple(free), seed, count, tuple(generics))[0]
 
 
+def covered_points(spec: Spec, free: Sequence[sp.Symbol], seed: str, count: int = 4,
+                   generics: Sequence[str] = tuple(STAND_INS)) -> tuple[list[Point], Coverage]:
+    """The points of `witness_points` and what they showed of the definitions' conditions."""
+    return _covered(spec, tuple(free), seed, count, tuple(generics))
+
+
 def witness_coverage(spec: Spec, free: Sequence[sp.Symbol], seed: str, count: int = 4,
-                     generics: Sequence[str] = tuple(STAND_INS)):
-    """What the points of `witness_points` showed of the definitions' conditions (`checking.cover.Coverage`)."""
+                     generics: Sequence[str] = tuple(STAND_INS)) -> Coverage:
+    """What the points of `witness_points` showed of the definitions' conditions (`problem.conditions`)."""
     return _covered(spec, tuple(free), seed, count, tuple(generics))[1]
 
 
