@@ -216,7 +216,9 @@ def test_every_indicator_of_a_random_network_mutated(seed):
 def test_validate_names_a_condition_its_points_never_turn(tmp_path):
     from derive.authoring import validate_file
 
-    (tmp_path / "relu_positive.py").write_text('''"""ReLU, positive inputs."""
+    positive = tmp_path / "positive"
+    positive.mkdir()
+    (positive / "relu_positive.py").write_text('''"""ReLU, positive inputs."""
 from sympy import Max, Sum
 
 from derive.spec import D, Iverson, Spec
@@ -232,12 +234,13 @@ SPEC.define(z, Sum(w[k] * x[k], (k, 1, d)))
 SPEC.define(a, Max(0, z))
 SPEC.part("da", "Find da/dw.", target=D(a, w[k]), reference=Iverson(z > 0) * x[k], free=(k,))
 ''', encoding="utf-8")
-    report = validate_file(tmp_path / "relu_positive.py")
+    report = validate_file(positive / "relu_positive.py")
     assert not report.ok
     assert any("never showed each side of max(0, z)" in f for f in report.failures), report.failures
     real = tmp_path / "real"
     real.mkdir()
     (real / "relu_positive.py").write_text(
-        (tmp_path / "relu_positive.py").read_text(encoding="utf-8").replace(', sample="positive")', ")"),
+        (positive / "relu_positive.py").read_text(encoding="utf-8").replace(', sample="positive")', ")")
+        .replace('id="relu-positive"', 'id="relu-real"'),
         encoding="utf-8")
     assert validate_file(real / "relu_positive.py").ok
