@@ -259,3 +259,11 @@ def test_a_derivation_with_pi_prints_it_and_compiles(tmp_path):
     result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_notation_read_two_ways_says_which_in_the_check_message():
+    from derive.checking import check
+
+    result = check("attention-score/dL-dq", "(y - o)/sqrt(d) K^T ((o 1 - v) ⊙ α) (q^T q)^T/(q^T q)")
+    assert result.verdict == "equivalent"
+    assert "read as the transpose of a 1×1 matrix" in result.message

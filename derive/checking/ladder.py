@@ -179,8 +179,9 @@ def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: 
     budget = Budget(CHECK_WORK, start + timeout)
     problem_id, part_id = spec.id, part.id
     result = Result(problem_id, part_id, UNDECIDED, "", reference_latex=prepared(spec, part).latex)
+    notes: list[str] = []
     try:
-        student = _read_answer(answer, spec, part, fmt)
+        student = _read_answer(answer, spec, part, fmt, notes)
     except ShapeMismatch as exc:  # a K×h matrix where h×K is needed: read, and wrong
         return _wrong(result, _shape_words(spec, part, exc, budget), start)
     except RangeClash as exc:  # y_i for the entry (j, i): an answer about another entry
@@ -196,6 +197,8 @@ def check_part(spec: Spec, part: Part, answer: str, fmt: str = "auto", timeout: 
         _decide(result, spec, part, student, budget)
     except Timeout as exc:
         _out_of_time(result, exc, timeout)
+    for note in dict.fromkeys(notes):
+        result.message += f" (note: {note})"
     result.seconds = time.monotonic() - start
     return result
 
@@ -211,23 +214,26 @@ def _out_of_time(result: Result, exc: Timeout, timeout: float) -> None:
             f"undecided: no verdict within the time limit ({timeout:g} s)"
 
 
-def _read_answer(answer: str, spec: Spec, part: Part, fmt: str) -> sp.Expr:
-    """The answer's expression at the part's free indices; of `target = answer`, the right side."""
+def _read_answer(answer: str, spec: Spec, part: Part, fmt: str, notes: list | None = None) -> sp.Expr:
+    """The answer's expression at the part's free indices; of `target = answer`, the right side. How a
+    notation that reads two ways was read is added to `notes` (K^T where T is a size)."""
+    notes = [] if notes is None else notes
     vocab = Vocabulary.from_spec(spec, part)
     side, offset = answer_side(answer, spec, part, vocab, fmt)
     if fmt == "auto":
         fmt = "latex" if "\\" in answer else "text"
     try:
         try:
-            return parse(side, vocab, fmt=fmt).index_form(part.free)
-        except ParseError:
+            parsed = parse(side, vocab, fmt=fmt)
+        except ParseError as first:
             if not vocab.row_vectors:
                 raise
             try:  # "for a row vector v": v (diag(σ) − σσᵀ) reads with v as a row
-                return parse(side, vocab, fmt=fmt, rows=True).index_form(part.free)
+                parsed = parse(side, vocab, fmt=fmt, rows=True)
             except ParseError:
-                pass
-            raise
+                raise first from None
+        notes.extend(parsed.notes)
+        return parsed.index_form(part.free)
     except ParseError as exc:
         if not offset:
             raise
