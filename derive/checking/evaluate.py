@@ -126,6 +126,7 @@ class Evaluator:
         self._derivatives = {}
         self._defined = {}
         self._stand_ins = {} if spec is None else stand_ins(spec, env.generic)
+        self.defined: dict = {}  # id of a base -> is it a defined quantity (asked once an evaluation)
         if spec is not None:
             for func, info in spec.functions.items():
                 if info.body is None:
@@ -450,14 +451,19 @@ def _nothing(units: int = 1) -> None:
     """The spend of an evaluation without a budget."""
 
 
+_MPF = type(mpmath.mpf(1))
+
+
 def _bits(value) -> int | None:
     """About log2 |value| (None for 0, a dual number or a complex one)."""
-    if type(value) is int:
+    kind = type(value)
+    if kind is _MPF:
+        _, mantissa, exponent, size = value._mpf_
+        return exponent + size if mantissa else None
+    if kind is int:
         return value.bit_length() if value else None
-    if type(value) is Fraction:
+    if kind is Fraction:
         return value.numerator.bit_length() - value.denominator.bit_length() if value else None
-    if isinstance(value, mpmath.mpf):
-        return int(mpmath.mag(value)) if value else None
     return None
 
 
@@ -549,8 +555,10 @@ def _compile_indexed(e):
 
     def entry(ev, bound):
         idx = tuple(f(ev, bound) for f in indices)
-        spec = ev.spec
-        if spec is not None and base in spec.definitions:
+        defined = ev.defined.get(id(base))
+        if defined is None:
+            defined = ev.defined[id(base)] = ev.spec is not None and base in ev.spec.definitions
+        if defined:
             return ev._defined_entry(base, idx)
         try:
             return ev.env.values[(base, idx)]
