@@ -412,8 +412,9 @@ def _symbolic(spec, side, point):
     for node in expanded.atoms(D):
         v = node.wrt
         entries: dict = {}
-        plain = concretizer.plain(node.expr, point, frozenset({v.base if isinstance(v, sp.Indexed) else v}),
-                                  lambda e: entries.setdefault(e, sp.Dummy(str(e), real=True)), {})
+        stop = frozenset({v.base if isinstance(v, sp.Indexed) else v, *node.fixed})
+        plain = concretizer.plain(node.expr, point, stop, lambda e: entries.setdefault(e, sp.Dummy(str(e), real=True)),
+                                  {})
         var = entries.get(v) or entries.setdefault(v, sp.Dummy(str(v), real=True))
         values[node] = sp.diff(plain, var).xreplace({symbol: entry for entry, symbol in entries.items()})
     return _value(spec, expanded.xreplace(values), point)

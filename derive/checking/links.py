@@ -89,23 +89,13 @@ def tie_pairs(spec: Spec, free: list) -> list[tuple]:
 
 
 def link_points(spec: Spec, free: list, seed: str, deadline: float | None = None) -> list[Point]:
-    """POINTS points with the free indices distinct, and POINTS more with them tied when two share a range."""
+    """POINTS points with the free indices distinct, and POINTS more with them tied when two share a range (or
+    POINTS + 2 where none do); each with its own sizes and the stand-in functions in turn."""
     rng = random.Random(seed)
     generics = list(STAND_INS)
     kinds = (False, True) if tie_pairs(spec, free) else (False,)
-    out: list[Point] = []
-    configs: list[dict] = []  # two sets of sizes at most
-    for tie in kinds:
-        for n in range(POINTS if len(kinds) == 2 else POINTS + 2):
-            for _ in range(40):
-                point = spec_point(spec, free, rng, tie, generics[n % len(generics)], deadline=deadline,
-                                   sizes=SIZES, hot=n % 2 == 1)
-                if point.sizes in configs or len(configs) < 2:
-                    break
-            if point.sizes not in configs:
-                configs.append(point.sizes)
-            out.append(point)
-    return out
+    return [spec_point(spec, free, rng, tie, generics[n % len(generics)], deadline=deadline, sizes=SIZES,
+                       hot=n % 2 == 1) for tie in kinds for n in range(POINTS if len(kinds) == 2 else POINTS + 2)]
 
 
 class Workspace:
@@ -134,6 +124,7 @@ class Workspace:
         key = (dps, expr)
         found = state.sides.get(key)
         if found is None:
+            before = budget.used
             try:
                 found = Evaluation(state, dps, budget).value(expr)
             except OnJump:
@@ -143,7 +134,13 @@ class Workspace:
             except Unsure:
                 found = _UNSURE
             state.sides[key] = found
+            state.costs[key] = budget.used - before
         return None if found is _NONE else found
+
+    @staticmethod
+    def cost(expr: sp.Expr, state: PointState) -> int:
+        """The work `expr` took in floats at this point (what it will take, roughly, at a precision)."""
+        return state.costs.get((FLOAT, expr), 0)
 
 
 _NONE, _UNSURE = object(), object()
@@ -240,7 +237,7 @@ def compare_at(work: Workspace, a, b, states: list[PointState], budget: Budget) 
     if used < MIN_POINTS:
         return Comparison(None, used)
     if not settled:  # every point tied in floats: one settles what floats cannot see (1 + 10⁻²⁰ against 1)
-        pair = tied[0]
+        pair = min(tied, key=lambda p: work.cost(a, p.state) + work.cost(b, p.state))  # the first of the cheapest
         va, vb = pair(40)
         if va is not JUMP and vb is not JUMP and (va is None or vb is None or not settle(pair, va, vb)):
             return Comparison(False, used, (pair.state, va, vb), False)

@@ -180,6 +180,7 @@ class PointState:
         self.tangents: dict = {}  # (dps, stop, base, idx) -> {(quantity, idx): (value, derivative)}
         self.derivatives: dict = {}  # (dps, node, bound) -> value
         self.sides: dict = {}  # (dps, expr) -> value or the exception it raised
+        self.costs: dict = {}  # (dps, expr) -> the work it took
         self.stand_ins = stand_ins(spec, point.generic)
         self.reaches: dict = {}
 
@@ -194,6 +195,7 @@ class Evaluation:
         self.dps = dps
         self.budget = budget
         self.unit = work_unit(dps)
+        self.pending = 0  # work done and not yet spent from the budget (spent 256 units at a time)
         self.exact = dps is not None
         self.values = state.point.values if self.exact else state.floats
 
@@ -274,7 +276,13 @@ class Evaluation:
         return rule.as_float(x)
 
     def spend(self) -> None:
-        self.budget.spend(self.unit)
+        self.pending += self.unit
+        if self.pending >= 256:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, 0
+        self.budget.spend(pending)
 
     # -- values ----------------------------------------------------------------------------
     def value(self, expr: sp.Expr):
@@ -288,12 +296,22 @@ class Evaluation:
             if not self.exact:
                 raise Unsure(str(exc) or type(exc).__name__) from exc
             raise Undefined(str(exc) or type(exc).__name__) from exc
+        finally:
+            self.flush()
 
     def _value(self, e, bound):
-        self.spend()
-        return _VALUE[_kind(e)](self, e, bound)
+        self.pending += self.unit
+        if self.pending >= 256:
+            self.flush()
+        return _VALUE[_KIND_OF.get(e.__class__) or _kind(e)](self, e, bound)
 
     def _int(self, e, bound) -> int:
+        found = bound.get(e)  # the usual index: a letter bound by a sum, or a free index of the point
+        if type(found) is int:
+            return found
+        found = self.env.indices.get(e)
+        if found is not None:
+            return found
         value = self._value(e, bound)
         if type(value) is int:
             return value
@@ -319,8 +337,8 @@ class Evaluation:
         raise Undefined(f"no value for {s}")
 
     def _indexed(self, e, bound):
-        idx = tuple(self._int(i, bound) for i in e.indices)
-        base = e.base
+        base, indices = _parts(e)
+        idx = tuple(self._int(i, bound) for i in indices)
         if base in self.spec.definitions:
             return self.entry(base, idx)
         try:
@@ -481,12 +499,31 @@ class Evaluation:
             reaches = self.state.reaches.get((stop, base))
             if reaches is None:
                 reaches = self.state.reaches[(stop, base)] = reach(self.spec, base, stop)
-            tangent = Tangent(self, stop, base, idx, reaches)
-            memo[key] = tangent.pair(f, bound)[1]
+            if any(s in bound for s in _free_symbols(v)):
+                # v's indices run over a sum (Σ_k ∂J/∂Z_nk ...): every entry's derivative from one walk of f
+                whole = (self.dps, f, stop, base, tuple((s, bound[s]) for s in _free_symbols(f) if s in bound))
+                if whole not in memo:
+                    memo[whole] = Gradient(self, stop, base, reaches).pair(f, bound)[1]
+                memo[key] = memo[whole].get(idx, 0)
+            else:
+                memo[key] = Tangent(self, stop, base, idx, reaches).pair(f, bound)[1]
         return memo[key]
 
 
 _FREE: dict = {}
+_PARTS: dict = {}
+_EMPTY: dict = {}  # a Gradient's zero rate (never changed: every operation makes a new one)
+
+
+def _parts(e: sp.Indexed) -> tuple:
+    """An entry's base and indices (cached by node: SymPy builds them anew each time)."""
+    found = _PARTS.get(e)
+    if found is None:
+        if len(_PARTS) > 100_000:
+            _PARTS.clear()
+        found = _PARTS[e] = (e.base, tuple(e.indices))
+    return found
+
 
 
 def _free_symbols(expr: sp.Basic) -> tuple:
@@ -513,9 +550,12 @@ def _whole(condition) -> bool:
 
 class Tangent:
     """Forward mode for one derivative at one point: each value with its derivative along the entry `idx` of
-    `base`, the bases in `stop` held as independent variables, `reaches` what depends on `base`."""
+    `base`, the bases in `stop` held as independent variables, `reaches` what depends on `base`. The rates are
+    numbers; `Gradient` carries the derivatives along every entry of `base` at once."""
 
-    def __init__(self, ev: Evaluation, stop: frozenset, base, idx: tuple, reaches: frozenset):
+    zero: object = 0
+
+    def __init__(self, ev: Evaluation, stop: frozenset, base, idx: tuple | None, reaches: frozenset):
         self.ev = ev
         self.stop = stop
         self.base = base
@@ -524,33 +564,43 @@ class Tangent:
         key = (ev.dps, stop, base, idx)
         self.memo = ev.state.tangents.setdefault(key, {})
 
+    # -- the rates: numbers (a Gradient's are sparse vectors) ----------------------------------
+    def seed(self, idx: tuple):
+        return int(idx == self.idx)
+
+    def radd(self, a, b):
+        return b if a == 0 else a if b == 0 else self.ev.add(a, b)
+
+    def rscale(self, rate, factor):
+        return 0 if rate == 0 else self.ev.mul(rate, factor)
+
+    # -- the walk ------------------------------------------------------------------------------
     def pair(self, e, bound) -> tuple:
         """(value, derivative) of `e`."""
         names = names_in(e)
         if self.reaches.isdisjoint(names) and not any(type(bound.get(s)) is tuple for s in names):
-            return self.ev._value(e, bound), 0
+            return self.ev._value(e, bound), self.zero
         self.ev.spend()
-        return _TANGENT[_kind(e)](self, e, bound)
+        return _TANGENT[_KIND_OF.get(e.__class__) or _kind(e)](self, e, bound)
 
     def _symbol(self, s, bound):
         if s in bound:
             value = bound[s]
-            return value if type(value) is tuple else (value, 0)
+            return value if type(value) is tuple else (value, self.zero)
         if s == self.base:
-            return self.ev._symbol(s, bound), int(self.idx == ())
+            return self.ev._symbol(s, bound), self.seed(())
         if s in self.ev.spec.definitions and s not in self.stop:
             return self.entry(s, ())
-        return self.ev._symbol(s, bound), 0
+        return self.ev._symbol(s, bound), self.zero
 
     def _indexed(self, e, bound):
         ev = self.ev
-        base = e.base
+        base, indices = _parts(e)
         if base == self.base:
-            idx = tuple(ev._int(i, bound) for i in e.indices)
-            return ev._indexed(e, bound), int(idx == self.idx)
+            return ev._indexed(e, bound), self.seed(tuple(ev._int(i, bound) for i in indices))
         if base in ev.spec.definitions and base not in self.stop:
-            return self.entry(base, tuple(ev._int(i, bound) for i in e.indices))
-        return ev._indexed(e, bound), 0
+            return self.entry(base, tuple(ev._int(i, bound) for i in indices))
+        return ev._indexed(e, bound), self.zero
 
     def entry(self, base, idx) -> tuple:
         key = (base, idx)
@@ -564,24 +614,20 @@ class Tangent:
         return self.memo[key]
 
     def _add(self, e, bound):
-        ev = self.ev
         pairs = [self.pair(a, bound) for a in e.args]
-        value = ev.add_all([p[0] for p in pairs])
-        rate = 0
+        rate = self.zero
         for _, r in pairs:
-            if r != 0:
-                rate = ev.add(rate, r)
-        return value, rate
+            rate = self.radd(rate, r)
+        return self.ev.add_all([p[0] for p in pairs]), rate
 
     def _mul(self, e, bound):
         ev = self.ev
         for arg in e.args:
             if isinstance(arg, Iverson) and ev._value(arg, bound) == 0:
-                return 0, 0
-        pairs = [self.pair(a, bound) for a in e.args]
-        value, rate = 1, 0
-        for v, r in pairs:
-            rate = ev.add(ev.mul(rate, v), ev.mul(value, r)) if r != 0 else ev.mul(rate, v)
+                return 0, self.zero
+        value, rate = 1, self.zero
+        for v, r in [self.pair(a, bound) for a in e.args]:
+            rate = self.radd(self.rscale(rate, v), self.rscale(r, value))
             value = ev.mul(value, v)
         return value, rate
 
@@ -589,20 +635,21 @@ class Tangent:
         ev = self.ev
         (b, db), (x, dx) = self.pair(e.base, bound), self.pair(e.exp, bound)
         value = ev.power(b, x)
-        rate = 0
-        if db != 0:
-            rate = ev.mul(ev.mul(x, ev.power(b, ev.add(x, -1))), db)
-        if dx != 0:
-            log = ev.elementary(sp.log, b)
-            rate = ev.add(rate, ev.mul(ev.mul(value, log), dx))
+        rate = self.zero
+        if db != self.zero:
+            rate = self.rscale(db, ev.mul(x, ev.power(b, ev.add(x, -1))))
+        if dx != self.zero:
+            rate = self.radd(rate, self.rscale(dx, ev.mul(value, ev.elementary(sp.log, b))))
         return value, rate
 
     def _abs(self, e, bound):
         ev = self.ev
         x, dx = self.pair(e.args[0], bound)
-        if dx != 0 and ev.on_jump(x, 0):
+        if dx == self.zero:
+            return abs(x), dx
+        if ev.on_jump(x, 0):
             raise OnJump("|x| at 0")
-        return abs(x), (dx if ev.real(x) > 0 else -dx) if dx != 0 else 0
+        return abs(x), self.rscale(dx, 1 if ev.real(x) > 0 else -1)
 
     def _extremum(self, e, bound):
         ev = self.ev
@@ -622,7 +669,7 @@ class Tangent:
 
     def _flat(self, e, bound):
         """A function constant away from its jumps ([z > 0], sign, δ_ij, n!): derivative 0."""
-        return self.ev._value(e, bound), 0
+        return self.ev._value(e, bound), self.zero
 
     def _function(self, e, bound):
         ev = self.ev
@@ -630,12 +677,11 @@ class Tangent:
         if func in ELEMENTARY:
             x, dx = self.pair(e.args[0], bound)
             value = ev.elementary(func, x)
-            if dx == 0:
-                return value, 0
+            if dx == self.zero:
+                return value, dx
             rule = ELEMENTARY[func]
-            if ev.exact:
-                return value, ev.mul(rule.rule_mp(as_mp(x), value), dx)
-            return value, rule.rule_float(x, value) * dx
+            slope = rule.rule_mp(as_mp(x), value) if ev.exact else rule.rule_float(x, value)
+            return value, self.rscale(dx, slope)
         info = ev.spec.functions.get(func)
         if info is not None and info.body is not None:
             lam = info.body
@@ -647,20 +693,47 @@ class Tangent:
             x, dx = self.pair(e.args[0], bound)
             outer, slope = (body, first) if func in ev.spec.functions else (first, second)
             value = ev._value(outer, {_U: x})
-            return value, (ev.mul(ev._value(slope, {_U: x}), dx) if dx != 0 else 0)
+            return value, (self.rscale(dx, ev._value(slope, {_U: x})) if dx != self.zero else dx)
         raise Undefined(f"cannot evaluate the function {func}")
 
     def _sum(self, e, bound):
         ev = self.ev
-        value, rate = 0, 0
+        value, rate = 0, self.zero
         for v, r in ev._sum_terms(e, bound, self.pair):
             value = ev.add(value, v)
-            if r != 0:
-                rate = ev.add(rate, r)
+            rate = self.radd(rate, r)
         return value, rate
 
     def _derivative(self, e, bound):
         raise Undefined("a derivative of a derivative")
+
+
+class Gradient(Tangent):
+    """Forward mode along every entry of `base` at once: a rate is a sparse vector {entry's indices: derivative}.
+    One walk gives Σ_k ∂J/∂Z_nk … for every n and k, where one derivative at a time would walk J N·K times."""
+
+    zero: object = _EMPTY
+
+    def __init__(self, ev: Evaluation, stop: frozenset, base, reaches: frozenset):
+        super().__init__(ev, stop, base, None, reaches)
+
+    def seed(self, idx: tuple):
+        return {idx: 1}
+
+    def radd(self, a, b):
+        if not a:
+            return b
+        if not b:
+            return a
+        add = self.ev.add
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = add(out[k], v) if k in out else v
+        return out
+
+    def rscale(self, rate, factor):
+        mul = self.ev.mul
+        return {k: mul(v, factor) for k, v in rate.items()} if rate else rate
 
 
 # -- dispatch: a node's kind by its class (the first of its classes with a rule) --------------------------
