@@ -110,44 +110,50 @@ ELEMENTARY: dict[type, Elementary] = {
 }
 
 _U = sp.Dummy("u", real=True)
-_STAND_IN_BODIES: dict[str, tuple] = {}
+_BODIES: dict[tuple, sp.Expr] = {}
 
 
-def stand_in_bodies(stand_in) -> tuple:
-    """φ, φ' and φ'' of a stand-in as SymPy expressions in one variable (for both arithmetics and forward mode)."""
-    found = _STAND_IN_BODIES.get(stand_in.name)
+def stand_in_body(stand_in, order: int) -> sp.Expr:
+    """A stand-in (order 0) or its second derivative (2) as a SymPy expression in `_U` (φ'' only where a
+    derivative of φ' is asked for: built then)."""
+    found = _BODIES.get((stand_in.name, order))
     if found is None:
-        body = stand_in.expr(_U)
-        first = sp.diff(body, _U)
-        found = _STAND_IN_BODIES[stand_in.name] = (body, first, sp.diff(first, _U))
+        found = _BODIES[(stand_in.name, order)] = sp.diff(stand_in.expr(_U), _U, order)
     return found
 
 
-_NAMES: dict = {}
+class _ByNode:
+    """A property of SymPy nodes, cached by the node object itself: SymPy's == between two equal trees that are
+    not the same object compares their contents, which costs more than most properties (bounded)."""
+
+    __slots__ = ("table", "compute")
+
+    def __init__(self, compute):
+        self.table: dict = {}
+        self.compute = compute
+
+    def __call__(self, node):
+        hit = self.table.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        if len(self.table) > 100_000:
+            self.table.clear()
+        value = self.compute(node)
+        self.table[id(node)] = (node, value)  # the node kept alive: its id is not reused while it is here
+        return value
 
 
-def names_in(expr: sp.Basic) -> frozenset:
-    """The tensors and symbols `expr` reads (cached by node): what decides whether it depends on a variable."""
-    found = _NAMES.get(expr)
-    if found is None:
-        found = frozenset(node.base if isinstance(node, sp.Indexed) else node
-                          for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Indexed, sp.Symbol)))
-        if len(_NAMES) > 100_000:
-            _NAMES.clear()
-        _NAMES[expr] = found
-    return found
-
-
-_HAS_D: dict = {}
-
-
-def _has_derivative(expr: sp.Basic) -> bool:
-    found = _HAS_D.get(expr)
-    if found is None:
-        found = _HAS_D[expr] = expr.has(D)
-        if len(_HAS_D) > 100_000:
-            _HAS_D.clear()
-    return found
+#: the tensors and symbols an expression reads: what decides whether it depends on a variable
+names_in = _ByNode(lambda expr: frozenset(node.base if isinstance(node, sp.Indexed) else node
+                                          for node in sp.preorder_traversal(expr)
+                                          if isinstance(node, (sp.Indexed, sp.Symbol))))
+_has_derivative = _ByNode(lambda expr: expr.has(D))
+#: an entry's base and indices (SymPy builds them anew each time)
+_parts = _ByNode(lambda e: (e.base, tuple(e.indices)))
+#: the free symbols of an expression in a fixed order (SymPy computes them anew each time)
+_free_symbols = _ByNode(lambda expr: tuple(sorted(expr.free_symbols, key=str)))
+#: is a condition's difference an integer (indices, sizes, labels): then its equality is no jump
+_whole = _ByNode(lambda condition: bool((condition.lhs - condition.rhs).is_integer))
 
 
 def reach(spec: Spec, variable, stop: frozenset) -> frozenset:
@@ -162,6 +168,9 @@ def reach(spec: Spec, variable, stop: frozenset) -> frozenset:
                 found.add(quantity)
                 changed = True
     return frozenset(found)
+
+
+ELEMENTARY_KIND, BODY, STAND_IN = "elementary", "body", "stand-in"
 
 
 def _is_exact(value) -> bool:
@@ -183,6 +192,27 @@ class PointState:
         self.costs: dict = {}  # (dps, expr) -> the work it took
         self.stand_ins = stand_ins(spec, point.generic)
         self.reaches: dict = {}
+        self._functions: dict = {}
+
+    def resolve(self, func) -> tuple:
+        """How a function is valued at this point: (ELEMENTARY_KIND, its rules), (BODY, its Lambda), (STAND_IN,
+        (φ or φ', its derivative) as SymPy bodies in one variable) or (None, None); by the class's id, since the
+        hash of a function class of SymPy's is slow."""
+        hit = self._functions.get(id(func))
+        if hit is not None and hit[0] is func:
+            return hit[1]
+        info = self.spec.functions.get(func)
+        stand = self.stand_ins.get(func)
+        if func in ELEMENTARY:
+            found: tuple = (ELEMENTARY_KIND, ELEMENTARY[func])
+        elif info is not None and info.body is not None:
+            found = (BODY, info.body)
+        elif stand is not None:  # φ, or φ' (False): valued from the stand-in's body in one variable
+            found = (STAND_IN, (stand, func in self.spec.functions))
+        else:
+            found = (None, None)
+        self._functions[id(func)] = (func, found)
+        return found
 
 
 class Evaluation:
@@ -303,7 +333,7 @@ class Evaluation:
         self.pending += self.unit
         if self.pending >= 256:
             self.flush()
-        return _VALUE[_KIND_OF.get(e.__class__) or _kind(e)](self, e, bound)
+        return _VALUE[_kind(e)](self, e, bound)
 
     def _int(self, e, bound) -> int:
         found = bound.get(e)  # the usual index: a letter bound by a sum, or a free index of the point
@@ -465,19 +495,25 @@ class Evaluation:
         raise Undefined(f"cannot decide the condition {condition}")
 
     def _function(self, e, bound):
-        func = e.func
-        if func in ELEMENTARY:
+        func = e.__class__
+        how, what = self.state.resolve(func)
+        if how == ELEMENTARY_KIND:
             return self.elementary(func, self._value(e.args[0], bound))
-        info = self.spec.functions.get(func)
-        if info is not None and info.body is not None:
-            lam = info.body
+        if how == BODY:
             args = [self._value(a, bound) for a in e.args]
-            return self._value(lam.expr, {**bound, **dict(zip(lam.variables, args))})
-        stand = self.state.stand_ins.get(func)
-        if stand is not None and len(e.args) == 1:
-            body, first, _ = stand_in_bodies(stand)
-            return self._value(body if func in self.spec.functions else first, {_U: self._value(e.args[0], bound)})
+            return self._value(what.expr, {**bound, **dict(zip(what.variables, args))})
+        if how == STAND_IN and len(e.args) == 1:
+            stand, plain = what
+            x = self._value(e.args[0], bound)
+            return self.stand_in(stand, x, 0) if plain else self.stand_in(stand, x, 1)
         raise Undefined(f"cannot evaluate the function {func}")
+
+    def stand_in(self, stand, x, order: int):
+        """A stand-in φ (order 0), φ' (1) or φ'' (2) at x: from its SymPy body, φ' by forward mode along it."""
+        body = stand_in_body(stand, 0 if order < 2 else 2)
+        if order == 1:
+            return Tangent(self, frozenset(), None, None, frozenset()).pair(body, {_U: (x, 1)})[1]
+        return self._value(body, {_U: x})
 
     # -- derivatives -------------------------------------------------------------------------
     def _derivative(self, e, bound):
@@ -510,42 +546,11 @@ class Evaluation:
         return memo[key]
 
 
-_FREE: dict = {}
-_PARTS: dict = {}
 _EMPTY: dict = {}  # a Gradient's zero rate (never changed: every operation makes a new one)
-
-
-def _parts(e: sp.Indexed) -> tuple:
-    """An entry's base and indices (cached by node: SymPy builds them anew each time)."""
-    found = _PARTS.get(e)
-    if found is None:
-        if len(_PARTS) > 100_000:
-            _PARTS.clear()
-        found = _PARTS[e] = (e.base, tuple(e.indices))
-    return found
-
-
-
-def _free_symbols(expr: sp.Basic) -> tuple:
-    """The free symbols of `expr` in a fixed order (cached by node: SymPy computes them anew each time)."""
-    found = _FREE.get(expr)
-    if found is None:
-        if len(_FREE) > 100_000:
-            _FREE.clear()
-        found = _FREE[expr] = tuple(sorted(expr.free_symbols, key=str))
-    return found
 
 
 _COMPARE = {">": lambda a, b: a > b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b,
             "<=": lambda a, b: a <= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
-_WHOLE: dict = {}
-
-
-def _whole(condition) -> bool:
-    found = _WHOLE.get(condition)
-    if found is None:
-        found = _WHOLE[condition] = bool((condition.lhs - condition.rhs).is_integer)
-    return found
 
 
 class Tangent:
@@ -581,7 +586,7 @@ class Tangent:
         if self.reaches.isdisjoint(names) and not any(type(bound.get(s)) is tuple for s in names):
             return self.ev._value(e, bound), self.zero
         self.ev.spend()
-        return _TANGENT[_KIND_OF.get(e.__class__) or _kind(e)](self, e, bound)
+        return _TANGENT[_kind(e)](self, e, bound)
 
     def _symbol(self, s, bound):
         if s in bound:
@@ -610,7 +615,8 @@ class Tangent:
             if len(idx) != len(definition.params):
                 raise Undefined(f"{base} takes {len(definition.params)} indices")
             ev._check_entry(base, idx)
-            self.memo[key] = self.pair(definition.body, dict(zip(definition.params, idx)))
+            found = self.memo[key] = self.pair(definition.body, dict(zip(definition.params, idx)))
+            ev.state.entries.setdefault((ev.dps, base, idx), found[0])  # the same value a value walk finds
         return self.memo[key]
 
     def _add(self, e, bound):
@@ -673,27 +679,24 @@ class Tangent:
 
     def _function(self, e, bound):
         ev = self.ev
-        func = e.func
-        if func in ELEMENTARY:
+        func = e.__class__
+        how, what = ev.state.resolve(func)
+        if how == ELEMENTARY_KIND:
             x, dx = self.pair(e.args[0], bound)
             value = ev.elementary(func, x)
             if dx == self.zero:
                 return value, dx
-            rule = ELEMENTARY[func]
-            slope = rule.rule_mp(as_mp(x), value) if ev.exact else rule.rule_float(x, value)
+            slope = what.rule_mp(as_mp(x), value) if ev.exact else what.rule_float(x, value)
             return value, self.rscale(dx, slope)
-        info = ev.spec.functions.get(func)
-        if info is not None and info.body is not None:
-            lam = info.body
+        if how == BODY:
             args = [self.pair(a, bound) for a in e.args]
-            return self.pair(lam.expr, {**bound, **dict(zip(lam.variables, args))})
-        stand = ev.state.stand_ins.get(func)
-        if stand is not None and len(e.args) == 1:
-            body, first, second = stand_in_bodies(stand)
+            return self.pair(what.expr, {**bound, **dict(zip(what.variables, args))})
+        if how == STAND_IN and len(e.args) == 1:
+            stand, plain = what
+            order = 0 if plain else 1
             x, dx = self.pair(e.args[0], bound)
-            outer, slope = (body, first) if func in ev.spec.functions else (first, second)
-            value = ev._value(outer, {_U: x})
-            return value, (self.rscale(dx, ev._value(slope, {_U: x})) if dx != self.zero else dx)
+            value = ev.stand_in(stand, x, order)
+            return value, (self.rscale(dx, ev.stand_in(stand, x, order + 1)) if dx != self.zero else dx)
         raise Undefined(f"cannot evaluate the function {func}")
 
     def _sum(self, e, bound):
@@ -745,17 +748,18 @@ _KINDS: dict[type, str] = {
     sp.factorial: "factorial", D: "derivative", AppliedUndef: "function",
     **{func: "function" for func in ELEMENTARY},
 }
-_KIND_OF: dict[type, str] = {}
+_KIND_OF: dict[int, tuple] = {}  # by the class's id: the hash of a function class of SymPy's is slow
 
 
 def _kind(e) -> str:
-    cls = type(e)
-    found = _KIND_OF.get(cls)
-    if found is None:
-        found = next((_KINDS[c] for c in cls.__mro__ if c in _KINDS), "unknown")
-        if isinstance(cls, UndefinedFunction) or found == "unknown" and isinstance(e, sp.Function):
-            found = "function"
-        _KIND_OF[cls] = found
+    cls = e.__class__
+    hit = _KIND_OF.get(id(cls))
+    if hit is not None and hit[0] is cls:
+        return hit[1]
+    found = next((_KINDS[c] for c in cls.__mro__ if c in _KINDS), "unknown")
+    if isinstance(cls, UndefinedFunction) or found == "unknown" and isinstance(e, sp.Function):
+        found = "function"
+    _KIND_OF[id(cls)] = (cls, found)
     return found
 
 
