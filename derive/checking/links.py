@@ -418,7 +418,7 @@ def _diagnosis(spec: Spec, left, right, values: list) -> list[str]:
 def _idle_sums(expr: sp.Expr) -> list:
     """The variables of sums whose body does not hold them (Σ_i f with no i in f)."""
     found = []
-    for s in expr.atoms(sp.Sum):
+    for s in sorted(expr.atoms(sp.Sum), key=sp.default_sort_key):  # not a set's order: that changes with the hash seed
         for var, _, _ in s.limits:
             if var not in s.function.free_symbols:
                 found.append(var)

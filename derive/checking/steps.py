@@ -70,6 +70,7 @@ from .links import (
     judge,
     link_points,
 )
+from .restated import Restatement, definition_words, not_the_definition, restated
 from .sides import _notation, read_side, shown_name, target_named
 from .sizeone import size_one
 
@@ -179,8 +180,8 @@ def _states_a_case(chain: Chain, spec: Spec) -> bool:
 
 def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                  timeout: float = DEFAULT_TIMEOUT, names: list[tuple[str, str]] | None = None,
-                 work: Workspace | None = None) -> StepsReport:
-    """Judge every link of `chains` (see the module docstring)."""
+                 work: Workspace | None = None, defined: list[StudentName] | None = None) -> StepsReport:
+    """Judge every link of `chains` (see the module docstring); `defined` are the names the student defined."""
     assigned = assign(chains, spec, part, names)
     if not assigned:
         raise ParseError(f"no chain starts with what a part of {spec.id} asks for "
@@ -196,9 +197,12 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
         last: tuple[Side, sp.Expr] | None = None
         good: tuple[Side, sp.Expr] | None = None  # the last side reached by a link that is not wrong
         literal = _literal_index(chain, spec)
+        # a chain about a defined quantity (A_2 = max(0, Z_2) = ...) is read at the quantity's own indices
+        restatement = None if is_target else restated(chain.sides[0].text, spec, chain_part, names)
+        reading, judging = (spec, chain_part) if restatement is None else (restatement.reading, restatement.part)
         for k, side in enumerate(chain.sides):
             try:
-                expr = read_side(side.text, spec, chain_part, names)
+                expr = read_side(side.text, reading, judging, names)
                 for index, value in literal.items():  # not inside a sum that binds the same letter
                     expr = bind(expr, index, value)
                 error = None
@@ -213,8 +217,20 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             late = _late(work, file_deadline, timeout)
             spent = late is not None
             late = late or ""
-            at_one = _size_one_link(spec, chain_part, before, side, names, timeout, work) \
-                if (error is not None or last is None) and not spent else None
+            at_one = None
+            if restatement is not None and k == 1 and last is not None and not spent:
+                student = next((d for d in defined or () if d.symbol == restatement.quantity), None)
+                at_one = _definition_link(spec, restatement, expr, error, side, student, names, timeout, work)
+                if at_one is not None and is_definition(chain) and at_one.verdict == DOES_NOT_FOLLOW:
+                    at_one = _students_own(at_one, definition_words(spec, restatement, student))
+                if at_one is not None:
+                    at_one.line, at_one.left_latex, at_one.right_latex = side.line, before.text, side.text
+                    at_one.reason, at_one.part = side.reason, chain_part.id
+                    if expr is not None:
+                        last = (side, expr)
+                        good = last if at_one.verdict == FOLLOWS else good
+            elif (error is not None or last is None) and not spent:
+                at_one = _size_one_link(spec, chain_part, before, side, names, timeout, work)
             if at_one is not None:
                 link = at_one
             elif spent and (error is not None or last is None):
@@ -230,12 +246,12 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 link.message = late
                 last = good = (side, expr)
             else:
-                judged = judge(spec, chain_part, last[1], expr, seed=spec.id, timeout=timeout, work=work)
+                judged = judge(spec, judging, last[1], expr, seed=spec.id, timeout=timeout, work=work)
                 from_good = last is good  # a side that follows from a wrong one carries its error: not right
                 if judged.verdict in (DOES_NOT_FOLLOW, FOLLOWS_IF) and good is not None and good is not last:
                     # after a wrong (or only conditionally right) step: a side that follows from the last right
                     # one was reached all the same (the wrong line was a slip), so only the wrong link is marked
-                    again = judge(spec, chain_part, good[1], expr, seed=spec.id, timeout=timeout, work=work)
+                    again = judge(spec, judging, good[1], expr, seed=spec.id, timeout=timeout, work=work)
                     if again.verdict == FOLLOWS or (again.verdict == FOLLOWS_IF and judged.verdict == DOES_NOT_FOLLOW):
                         again.message += f"; judged from the last right side (line {good[0].line})"
                         judged, last, from_good = again, good, True
@@ -245,9 +261,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                         f"holds only where {judged.condition}, but this chain is about the other case"]
                     judged.message = f"does not follow in the case the prose states: {judged.diagnosis[0]}"
                 if judged.verdict == DOES_NOT_FOLLOW and is_definition(chain):
-                    judged = Link(0, "", "", UNREAD, message="a definition of the student's own (\"Given ...\", "
-                                  "\"Let ...\") that differs from the problem's: read as the student's notation, "
-                                  "not judged")
+                    judged = _students_own(judged)
                 judged.line, judged.left_latex, judged.right_latex = side.line, last[0].text, side.text
                 judged.reason, judged.part = side.reason, chain_part.id
                 link = judged
@@ -274,6 +288,54 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             elif result.verdict == "invalid" and final_expr is not None:
                 _as_read(result, spec, final_part, final_expr, timeout, work)
     return StepsReport(spec.id, None if part is None else part.id, links, result)
+
+
+def _definition_link(spec: Spec, restatement: Restatement, right: sp.Expr | None, error: ParseError | None,
+                     side: Side, student: StudentName | None, names, timeout: float,
+                     work: Workspace) -> Link | None:
+    r"""The first link of a chain about a defined quantity: the definition restated (`follows`, rule
+    "definition") or not (`does_not_follow`: "this is not the problem's definition of A2 (...)"). A side that
+    does not read at the quantity's indices is judged with every dimension 1 and the problem's definitions
+    (`A_2 = \max(0, X)`: X has other dimensions than A2); None when it does not read so either."""
+    wrong = not_the_definition(spec, restatement, student)
+    if right is None:
+        one = size_one(spec)
+        try:
+            value, how = sizeone.read(rename(side.text, names) if names else side.text, spec)
+        except ParseError:
+            return None
+        if how != sizeone.SHOWN:
+            return None
+        scalar = one.scalars.get(restatement.quantity, restatement.quantity)
+        judged = judge(one.defined, restatement.part, scalar, value, seed=f"{spec.id}/size one", timeout=timeout,
+                       work=work)
+        if judged.verdict == FOLLOWS:
+            judged.verdict, judged.condition = FOLLOWS_IF, sizeone.CONDITION
+            judged.message = (f"the definition ({definition_words(spec, restatement, student)}) with every "
+                              "dimension 1 (each matrix a number); order and transposes are not seen")
+        elif judged.verdict == DOES_NOT_FOLLOW:
+            judged.diagnosis[:0] = [wrong] + ([str(error)] if error is not None else [])  # the shapes do not match
+            judged.message = f"does not follow: {wrong}; with every dimension 1 (each matrix a number): " + \
+                judged.message.removeprefix("does not follow: ")
+        return judged
+    judged = judge(spec, restatement.part, restatement.entry, right, seed=spec.id, timeout=timeout, work=work)
+    if judged.verdict == FOLLOWS and judged.message != "the same expression":
+        judged.rule = "definition"
+        judged.message = f"the definition: {definition_words(spec, restatement, student)}" + \
+            ("" if student is not None else " (the problem's)")
+    elif judged.verdict == DOES_NOT_FOLLOW:
+        judged.diagnosis[:0] = [wrong]
+        judged.message = f"does not follow: {wrong}: " + judged.message.removeprefix("does not follow: ")
+    return judged
+
+
+def _students_own(judged: Link, definition: str | None = None) -> Link:
+    """A link of a chain the prose introduces as the student's own definition ("Let", "Given", ":=") that
+    differs from the problem's: the student's notation, not judged."""
+    theirs = f" ({definition})" if definition else ""
+    return Link(judged.line, judged.left_latex, judged.right_latex, UNREAD, reason=judged.reason,
+                message=f"a definition of the student's own (\"Given ...\", \"Let ...\") that differs from the "
+                        f"problem's{theirs}: read as the student's notation, not judged", part=judged.part)
 
 
 def _late(work: Workspace, deadline: float, timeout: float) -> str | None:
@@ -416,7 +478,7 @@ def check_steps(spec: Spec, text: str, part: Part | None = None, timeout: float 
         steps.append(chain)
     if not steps:
         raise ParseError("the file only defines names: no chain of equalities to judge", None, "")
-    report = check_chains(spec, steps, part, timeout, names, work)
+    report = check_chains(spec, steps, part, timeout, names, work, defined)
     report.lines = text.splitlines()
     report.definitions, report.spec, report.names = defined, spec, names
     return report
@@ -431,7 +493,7 @@ def render(report: StepsReport) -> str:
         out.append(f"{link.line:4d}  {mark:<10} {link.left_latex}  =  {link.right_latex}")
         if link.reason:
             out.append(f"      {'':<10} (stated reason: {link.reason})")
-        if link.verdict == UNREAD:
+        if link.verdict == UNREAD or link.rule:  # why it is not read; "the definition: A2_nj = relu(Z2_nj) ..."
             out.append(f"      {'':<10} {link.message}")
         if link is first:
             if link.counterexample:
