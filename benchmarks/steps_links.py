@@ -10,8 +10,10 @@ what `check_chains` spends on it: reading its right side and judging it
 against the side before, with the caches of one file (each chain starts
 with empty per-file caches, as a submission does; what is cached per problem
 stays warm, as in a server or a grading worker). Printed per part: the links,
-p50, p95 and max in milliseconds, and the whole chain's `check_steps` time
-(the final answer's check included); then the same over every link, and the
+p50, p95 and max in milliseconds of CPU (`time.process_time`: less at the
+mercy of other processes than the wall clock), and the whole chain's
+`check_steps` time (the final answer's check included); then the same over
+every link, the counted work of a link (what decides `undecided`), and the
 parts whose p95 is above LIMIT_MS.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from derive.checking.sides import read_side  # noqa: E402
 from derive.checking.steps import Workspace, check_steps, judge  # noqa: E402
+from derive.limits import LINK_WORK  # noqa: E402
 from derive.parsing import ParseError  # noqa: E402
 from derive.printing import tex  # noqa: E402
 from derive.problem import library  # noqa: E402
@@ -52,6 +55,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+UNITS: list[int] = []  # the counted work of every link timed (limits.Budget units)
+
+
 def link_times(spec, part, texts: list[str], seed: str) -> list[float]:
     """Seconds per link of the chain `texts`, as `check_chains` reads and judges each."""
     work = Workspace()
@@ -64,8 +70,10 @@ def link_times(spec, part, texts: list[str], seed: str) -> list[float]:
         except ParseError:
             times.append(time.process_time() - start)
             continue
+        used = work.used
         judge(spec, part, last, expr, seed=seed, work=work)
         times.append(time.process_time() - start)
+        UNITS.append(work.used - used)
         last = expr
     return times
 
@@ -108,6 +116,8 @@ def main() -> None:
           f"{1000 * percentile(every, 0.95):7.0f} {1000 * max(every):7.0f}")
     print(f"links judged: {len(every)}, total {sum(every):.1f} s; whole chains (check_steps): {len(files)}, "
           f"total {sum(files):.1f} s, max {max(files, default=0):.2f} s")
+    print(f"work a link (units): p50 {statistics.median(UNITS):,.0f}, p95 {percentile(UNITS, 0.95):,.0f}, "
+          f"max {max(UNITS):,} (a link's budget: {LINK_WORK:,})")
     over = [name for name, times, _ in rows if times and 1000 * percentile(times, 0.95) > LIMIT_MS]
     print(f"parts with p95 above {LIMIT_MS:.0f} ms: {len(over)}" + (f" ({', '.join(over)})" if over else ""))
 

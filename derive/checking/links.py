@@ -50,7 +50,7 @@ VERDICTS = (FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED)
 MARKS = {FOLLOWS: "✓", FOLLOWS_IF: "✓ if", DOES_NOT_FOLLOW: "✗", UNREAD: "?", UNDECIDED: "?"}
 SIZES = (2, 3)  # dimensions at a link's points
 POINTS = 4  # points of each kind (indices tied, untied)
-LINK_SAFETY_FACTOR = 4  # a link's wall-clock safety net: this many times the check's timeout
+LINK_SAFETY_FACTOR = 6  # a link's wall-clock safety net: this many times the check's timeout (30 s at the default)
 TIE = 1e-9  # floats this close (relatively) tie: the point is settled exactly if it must be
 
 

@@ -4,27 +4,24 @@ r"""A whole derivation, link by link: does each side follow from the one before,
 (`derive.parsing.chains`), the student's own names (`definitions.py`), reads
 each side (`sides.py`: derivatives pending, vectors and matrices at the part's
 free indices) and judges each link `left = right` at random points of the
-problem:
-
-* a side without a derivative is evaluated as the checker evaluates an answer
-  (`evaluate`, exactly while it is rational);
-* a side with derivatives is made concrete at each point (`problem/concrete.py`:
-  sizes and free indices as integers, sums expanded, every definition
-  substituted except the variable's own and what the notation holds fixed),
-  and each ∂f/∂v is evaluated in forward mode (`dual.py`), or by SymPy's
-  `diff` where a function without a derivative rule there is involved;
-* two values are equal by the two-precision rule of `compare.settle`;
-* index-free matrix steps that do not read so are judged with every dimension
-  1 (`sizeone.py`).
+problem (`links.py`): both sides are valued at each point by one walk
+(`pointwise.py`: sums as loops, definitions followed, each ∂f/∂v in forward
+mode), in floats first and exactly or at 40 digits and more where it is to be
+settled; two values are equal by the two-precision rule of `compare.settle`.
+Index-free matrix steps that do not read so are judged with every dimension
+1 (`sizeone.py`). A chain whose first side is a quantity the problem (or the
+student) defines is read at that quantity's indices, and its first link is
+judged against the definition (`restated.py`: rule "definition").
 
 A link's verdict is `follows`, `follows_if` (it holds only where two free
 indices of one range are equal or differ, only where a class label y_n = k or
 ≠, or only with every dimension 1), `does_not_follow` (with a counterexample
 and a diagnosis), `unread` (the parse message; the next link is judged from the
 last side that was read) or `undecided` (too few points with a value, or the
-time limit). After a wrong step the next side is judged from the last right
-one. The last side of the last chain that starts with the part's target is
-then checked against the part's reference exactly as `derive check` does.
+link's counted work spent). After a wrong step the next side is judged from
+the last right one. The last side of the last chain that starts with the
+part's target is then checked against the part's reference exactly as
+`derive check` does.
 
 A chain that starts with no part's target is judged in the part of the chain
 before it. Chains that only state a case or a condition (`i = 1`, "when
@@ -36,8 +33,11 @@ the problem's is `unread`, not wrong. A teacher's notation header
 (`% derive: z = p`) renames the student's names before reading.
 
 The student's text is never evaluated: it is read by our parser only, within
-the parser's limits (and `chains.MAX_FILE`, `MAX_EXPANDED_TERMS`); each link
-has a time limit, and so has the whole file (`FILE_TIMEOUT_FACTOR` links' worth).
+the parser's limits (and `chains.MAX_FILE`). What a link may do is counted
+work (`limits.LINK_WORK` units), and so is what the whole file may do
+(`FILE_WORK`): the same verdicts on any machine. Wall clocks (a link's
+`links.LINK_SAFETY_FACTOR` and the file's `FILE_TIMEOUT_FACTOR` times the
+timeout) are only a safety net, and say so when they are hit.
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ __all__ = ["DOES_NOT_FOLLOW", "FOLLOWS", "FOLLOWS_IF", "MARKS", "UNDECIDED", "UN
            "StepsReport", "Workspace", "check_chains", "check_steps", "judge", "link_points", "read_side", "render"]
 
 FILE_TIMEOUT_FACTOR = 24  # a whole file's safety net: this many links' time limits (2 minutes at the default)
-FILE_WORK = FILE_TIMEOUT_FACTOR * LINK_WORK  # a whole file's counted work
+FILE_WORK = 8 * LINK_WORK  # a whole file's counted work: spent long before its safety net (some 30 s of work)
 
 
 @dataclass
