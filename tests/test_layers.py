@@ -14,14 +14,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "derive"
 
 #: each unit's layer; a module may import its own unit and units of lower layers, nothing else
 LAYERS = {
-    "derive.errors": 0, "derive.limits": 0, "derive.version": 0, "derive.resources": 0,
-    "derive.problem": 1,
-    "derive.calculus": 2, "derive.printing": 2, "derive.parsing": 2,
-    "derive.documents": 3, "derive.checking": 3, "derive.authoring": 3,
-    "derive.grading": 4,
-    "derive.api": 5,
-    "derive.web": 6,
-    "derive.cli": 7, "derive": 7,
+    "derive.errors": 0,
+    "derive.limits": 1, "derive.version": 1, "derive.resources": 1,  # limits' Timeout is a DeriveError
+    "derive.problem": 2,
+    "derive.calculus": 3, "derive.printing": 3, "derive.parsing": 3,
+    "derive.documents": 4, "derive.checking": 4, "derive.authoring": 4,
+    "derive.grading": 5,
+    "derive.api": 6,
+    "derive.web": 7,
+    "derive.cli": 8, "derive": 8,
 }
 
 

@@ -12,7 +12,7 @@ one walk of J).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import sympy as sp
 
@@ -20,9 +20,6 @@ from ..problem.spec import Iverson
 from .dual import as_mp
 from .evaluate import OnJump, Undefined
 from .nodes import BODY, ELEMENTARY_KIND, STAND_IN, kind, names_in, parts_of, unknown
-
-if TYPE_CHECKING:
-    from .pointwise import Evaluation
 
 _EMPTY: dict = {}  # a Gradient's zero rate (never changed: every operation makes a new one)
 
@@ -34,8 +31,8 @@ class Tangent:
 
     zero: object = 0
 
-    def __init__(self, ev: Evaluation, stop: frozenset, base, idx: tuple | None, reaches: frozenset):
-        self.ev = ev
+    def __init__(self, ev: Any, stop: frozenset, base, idx: tuple | None, reaches: frozenset):
+        self.ev = ev  # the `pointwise.Evaluation` that asks (not imported: this module sits below that one)
         self.stop = stop
         self.base = base
         self.idx = idx
@@ -191,7 +188,7 @@ class Gradient(Tangent):
 
     zero: object = _EMPTY
 
-    def __init__(self, ev: Evaluation, stop: frozenset, base, reaches: frozenset):
+    def __init__(self, ev: Any, stop: frozenset, base, reaches: frozenset):
         super().__init__(ev, stop, base, None, reaches)
 
     def seed(self, idx: tuple):
