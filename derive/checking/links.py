@@ -120,7 +120,7 @@ class Workspace:
 
     def value(self, expr: sp.Expr, state: PointState, dps: int | None, budget: Budget):
         """`expr` at a point in one arithmetic: a number, None where it has no value, JUMP on a jump, or (in
-        floats only) Unsure."""
+        floats only) UNSURE where floats cannot say; remembered for the point, with the work it took."""
         key = (dps, expr)
         found = state.sides.get(key)
         if found is None:
@@ -132,7 +132,7 @@ class Workspace:
             except Undefined:
                 found = _NONE
             except Unsure:
-                found = _UNSURE
+                found = UNSURE
             state.sides[key] = found
             state.costs[key] = budget.used - before
         return None if found is _NONE else found
@@ -143,7 +143,7 @@ class Workspace:
         return state.costs.get((FLOAT, expr), 0)
 
 
-_NONE, _UNSURE = object(), object()
+_NONE, UNSURE = object(), object()  # no value (kept as such: None is a miss); floats cannot say
 
 
 def _finite(value) -> bool:
