@@ -262,7 +262,7 @@ def test_json_shape_and_exit_codes(tmp_path):
     data = json.loads(result.output)
     assert set(data) == {"problem", "part", "links", "first_wrong", "final", "summary", "definitions"}
     assert set(data["links"][0]) == {"line", "left_latex", "right_latex", "verdict", "condition", "reason",
-                                     "counterexample", "diagnosis", "message"}
+                                     "counterexample", "diagnosis", "message", "rule"}  # rule: "definition" or null
     assert data["summary"] == {"links": 4, "judged": 4, "follows": 4, "follows_if": 0, "does_not_follow": 0,
                                "unread": 0, "undecided": 0}
     assert data["first_wrong"] is None and data["final"]["verdict"] == "equivalent"
@@ -400,15 +400,36 @@ def test_parameter_names_are_taken_only_when_the_definition_matches():
     assert report.links[-1].verdict == UNREAD and "unknown name 'q'" in report.links[-1].message
 
 
+def _symbolic(spec, side, point):
+    """`side` at `point` the slow way: made concrete (`problem/concrete.py`), each ∂ by SymPy's `diff`."""
+    from derive.checking.compare import _value
+    from derive.checking.evaluate import Undefined
+    from derive.problem.concrete import Concretizer
+
+    concretizer = Concretizer(spec, Undefined)
+    expanded = concretizer.expand(side, point)
+    values = {}
+    for node in expanded.atoms(D):
+        v = node.wrt
+        entries: dict = {}
+        stop = frozenset({v.base if isinstance(v, sp.Indexed) else v, *node.fixed})
+        plain = concretizer.plain(node.expr, point, stop, lambda e: entries.setdefault(e, sp.Dummy(str(e), real=True)),
+                                  {})
+        var = entries.get(v) or entries.setdefault(v, sp.Dummy(str(v), real=True))
+        values[node] = sp.diff(plain, var).xreplace({symbol: entry for entry, symbol in entries.items()})
+    return _value(spec, expanded.xreplace(values), point)
+
+
 def test_forward_mode_agrees_with_the_symbolic_derivative():
-    """A pending ∂ of an analytic expression is evaluated in forward mode (dual numbers); at every point it
-    agrees with SymPy's derivative of the same expression to the working precision (40 digits), with each
-    stand-in of a generic function (atan and erf too, whose complex forms lose digits)."""
+    """A pending ∂ is valued in forward mode (`pointwise.py`: each value carries its derivative); at every point
+    it agrees with SymPy's derivative of the same expression made concrete, to the working precision (40
+    digits) and in floats to 1e-9, with each stand-in of a generic function (atan and erf too), through
+    definitions, sums and a kink (relu: max(0, z), away from z = 0)."""
     import mpmath
 
-    from derive.checking.compare import _value
-    from derive.checking.evaluate import Forward
-    from derive.checking.steps import _Concrete, link_points
+    from derive.checking.links import link_points
+    from derive.checking.pointwise import FLOAT, Evaluation, PointState
+    from derive.limits import Budget
     from derive.spec import Spec
 
     generic = Spec(id="generic", title="φ", source="test", statement="")
@@ -419,26 +440,27 @@ def test_forward_mode_agrees_with_the_symbolic_derivative():
                    + sp.atan(x) * sp.tanh(w) - sp.erf(x / 2) ** 3)
     generic.part("dy", "Find $dy/dx$.", target=D(y, x), reference=sp.diff(generic.definitions[y].body, x))
     two_layer = library.load("softmax-ce-two-layer")
+    relu = library.load("relu-mlp")
     cases = [(two_layer, two_layer.part_by_id("dE-dw-hidden"), r"\frac{\partial E}{\partial w_{kj}} + "
               r"\frac{\partial x_1}{\partial y_j} \frac{\partial y_j}{\partial w_{kj}}"),
-             (generic, generic.parts[0], r"\frac{\partial y}{\partial x} + \frac{\partial}{\partial x} \phi(x)^2")]
+             (generic, generic.parts[0], r"\frac{\partial y}{\partial x} + \frac{\partial}{\partial x} \phi(x)^2"),
+             (relu, relu.part_by_id("dW1"), r"\frac{\partial J}{\partial W_{1,lj}} + \sum_n "
+              r"\frac{\partial A_{2,nj}}{\partial Z_{2,nj}} \frac{\partial Z_{2,nj}}{\partial W_{1,lj}}")]
     seen, stand_ins = 0, set()
     for spec, part, text in cases:
         side = read_side(text, spec, part)
-        concrete = _Concrete(spec)
-        for point in link_points(spec, sorted(part.free, key=str), "forward", None):
-            expanded = concrete.expand(side, point)
-            for node in expanded.atoms(D):
-                fast = concrete.derivative(node, point)
-                assert isinstance(fast, Forward)
-                body, var, entry, held = fast.args
-                slow = sp.diff(body, var).xreplace({var: entry, **dict(held)})
-                a, b = _value(spec, fast, point), _value(spec, slow, point)
-                assert a is not None and b is not None
-                assert abs(mpmath.mpf(a) - mpmath.mpf(b)) <= mpmath.mpf(10) ** -35 * max(1, abs(mpmath.mpf(b)))
-                seen += 1
-                stand_ins.add(point.generic if spec is generic else None)
-    assert seen >= 20 and {"atan", "erf", "tanh", "sin", "softplus"} <= stand_ins
+        for point in link_points(spec, sorted(part.free, key=str), "forward"):
+            state = PointState(spec, point)
+            fast, floats = (Evaluation(state, dps, Budget(10 ** 8)).value(side) for dps in (40, FLOAT))
+            slow = _symbolic(spec, side, point)
+            assert slow is not None
+            with mpmath.workdps(40):
+                a, b = mpmath.mpmathify(fast), mpmath.mpmathify(slow)
+                assert abs(a - b) <= mpmath.mpf(10) ** -35 * max(1, abs(b))
+                assert abs(floats - b) <= 1e-9 * max(1, abs(b))
+            seen += 1
+            stand_ins.add(point.generic if spec is generic else None)
+    assert seen == 18 and {"atan", "erf", "tanh", "sin", "softplus"} <= stand_ins
 
 
 def test_an_ellipsis_between_terms_is_the_sum_it_stands_for():

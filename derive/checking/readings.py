@@ -17,6 +17,7 @@ from ..parsing import ParseError
 from ..parsing.chains import Chain, TooLarge, notation_header, read_chains
 from ..printing import tex
 from ..problem.spec import Part, Spec
+from .restated import restated
 from .steps import Link, StepsReport, read_side
 
 #: what our printer may raise on an expression it was not written for: the side is then shown as typed, escaped
@@ -75,10 +76,13 @@ def chains(report: StepsReport, spec: Spec, text: str) -> list[dict]:
             continue  # a chain the checker skips: a case or condition the student states (`i = j`)
         part = parts.get(links[at].part or "")
         first = chain.sides[0]
-        sides = [_side(first.text, first.line, _reading(first.text, spec, part, names))]
+        # a chain about a defined quantity (A_2 = max(0, Z_2)) is read at the quantity's indices, as the checker does
+        restatement = None if part is None else restated(first.text, spec, part, names)
+        reading, own = (spec, part) if restatement is None else (restatement.reading, restatement.part)
+        sides = [_side(first.text, first.line, _reading(first.text, reading, own, names))]
         rows = []
         for link, side in zip(links[at:], chain.sides[1:]):
-            row = _row(link, sides, _reading(side.text, spec, part, names), report.first_wrong)
+            row = _row(link, sides, _reading(side.text, reading, own, names), report.first_wrong)
             rows.append(row)
             sides.append(row)
         out.append({"part": None if part is None else part.id, "first": sides[0], "rows": rows})

@@ -44,6 +44,7 @@ class SizeOne:
     reading: Spec
     judging: Spec
     chained: Spec  # each defined quantity a generic function of what its definition reads
+    defined: Spec  # the problem's own definitions at size one (where a link restates one: `A_2 = \max(0, X)`)
     scalars: dict  # the problem's tensor -> its number at size one
     ones: dict  # each dimension -> 1
     reads: dict  # each defined quantity -> what its definition reads (at size one)
@@ -69,16 +70,29 @@ def size_one(spec: Spec) -> SizeOne:
     definitions = {q: Definition(q, (), sp.Add(*inputs, evaluate=False)) for q, inputs in reads.items()}
     rng = random.Random(f"size one/{spec.id}")
     generic = {q: Definition(q, (), _generic(inputs, rng)) for q, inputs in reads.items()}
-    reading, judging, chained = (
+    dims = set(spec.index_range.values()) | {d for shape in spec.shapes.values() for d in shape} | set(spec.dim_values)
+    ones = {d: sp.Integer(1) for d in dims}
+    own = {scalars.get(key, key): Definition(scalars.get(key, key), (), body) for key, d in spec.definitions.items()
+           if (body := _collapsed(spec, d, scalars, ones)) is not None}
+    reading, judging, chained, defined = (
         dataclasses.replace(spec, definitions=kept, names=names, shapes=shapes, samplers=samplers, index_range={},
                             dim_values={}, row_vectors=set(), labels={}, assumptions=[], parts=[])
-        for kept in (definitions, {}, generic))
-    dims = set(spec.index_range.values()) | {d for shape in spec.shapes.values() for d in shape} | set(spec.dim_values)
-    found = SizeOne(reading, judging, chained, scalars, {d: sp.Integer(1) for d in dims}, reads)
+        for kept in (definitions, {}, generic, own))
+    found = SizeOne(reading, judging, chained, defined, scalars, ones, reads)
     _CACHE[id(spec)] = (spec, found)
     while len(_CACHE) > CACHED:
         _CACHE.pop(next(iter(_CACHE)))
     return found
+
+
+def _collapsed(spec: Spec, definition: Definition, scalars: dict, ones: dict) -> sp.Expr | None:
+    """A definition's body with every dimension and index 1 (a sum of one term is that term), in the numbers
+    that stand for the tensors; None where it reads an entry that does not exist at size one (g_{j+1})."""
+    body = definition.body.subs({**ones, **{i: sp.Integer(1) for i in spec.index_range}})
+    body = body.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit(deep=False))
+    if body.has(sp.Sum) or any(not all(i == 1 for i in e.indices) for e in body.atoms(sp.Indexed)):
+        return None
+    return body.replace(lambda e: isinstance(e, sp.Indexed), lambda e: scalars[e.base])
 
 
 def _generic(inputs: list, rng: random.Random) -> sp.Expr:

@@ -4,27 +4,24 @@ r"""A whole derivation, link by link: does each side follow from the one before,
 (`derive.parsing.chains`), the student's own names (`definitions.py`), reads
 each side (`sides.py`: derivatives pending, vectors and matrices at the part's
 free indices) and judges each link `left = right` at random points of the
-problem:
-
-* a side without a derivative is evaluated as the checker evaluates an answer
-  (`evaluate`, exactly while it is rational);
-* a side with derivatives is made concrete at each point (`problem/concrete.py`:
-  sizes and free indices as integers, sums expanded, every definition
-  substituted except the variable's own and what the notation holds fixed),
-  and each ∂f/∂v is evaluated in forward mode (`dual.py`), or by SymPy's
-  `diff` where a function without a derivative rule there is involved;
-* two values are equal by the two-precision rule of `compare.settle`;
-* index-free matrix steps that do not read so are judged with every dimension
-  1 (`sizeone.py`).
+problem (`links.py`): both sides are valued at each point by one walk
+(`pointwise.py`: sums as loops, definitions followed, each ∂f/∂v in forward
+mode), in floats first and exactly or at 40 digits and more where it is to be
+settled; two values are equal by the two-precision rule of `compare.settle`.
+Index-free matrix steps that do not read so are judged with every dimension
+1 (`sizeone.py`). A chain whose first side is a quantity the problem (or the
+student) defines is read at that quantity's indices, and its first link is
+judged against the definition (`restated.py`: rule "definition").
 
 A link's verdict is `follows`, `follows_if` (it holds only where two free
 indices of one range are equal or differ, only where a class label y_n = k or
 ≠, or only with every dimension 1), `does_not_follow` (with a counterexample
 and a diagnosis), `unread` (the parse message; the next link is judged from the
 last side that was read) or `undecided` (too few points with a value, or the
-time limit). After a wrong step the next side is judged from the last right
-one. The last side of the last chain that starts with the part's target is
-then checked against the part's reference exactly as `derive check` does.
+link's counted work spent). After a wrong step the next side is judged from
+the last right one. The last side of the last chain that starts with the
+part's target is then checked against the part's reference exactly as
+`derive check` does.
 
 A chain that starts with no part's target is judged in the part of the chain
 before it. Chains that only state a case or a condition (`i = 1`, "when
@@ -36,69 +33,52 @@ the problem's is `unread`, not wrong. A teacher's notation header
 (`% derive: z = p`) renames the student's names before reading.
 
 The student's text is never evaluated: it is read by our parser only, within
-the parser's limits (and `chains.MAX_FILE`, `MAX_EXPANDED_TERMS`); each link
-has a time limit, and so has the whole file (`FILE_TIMEOUT_FACTOR` links' worth).
+the parser's limits (and `chains.MAX_FILE`). What a link may do is counted
+work (`limits.LINK_WORK` units), and so is what the whole file may do
+(`FILE_WORK`): the same verdicts on any machine. Wall clocks (a link's
+`links.LINK_SAFETY_FACTOR` and the file's `FILE_TIMEOUT_FACTOR` times the
+timeout) are only a safety net, and say so when they are hit.
 """
 from __future__ import annotations
 
-import random
 import re
 import time
-from dataclasses import asdict, dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass, field
 
-import mpmath
 import sympy as sp
 
-from ..limits import DEFAULT_TIMEOUT
+from ..limits import DEFAULT_TIMEOUT, LINK_WORK
 from ..parsing import ParseError, Vocabulary
 from ..parsing.chains import Chain, Side, TooLarge, notation_header, read_chains, rename
 from ..printing import text as show
-from ..problem.concrete import Concretizer, bind
-from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
+from ..problem.concrete import bind
 from ..problem.spec import D, Part, Spec
 from . import sizeone
-from .compare import JUMP, Comparison, _value, counterexample, settle
 from .definitions import StudentName, define_names, dimension_names, is_definition, parameter_names
-from .diagnose import _factor_words, _simple
-from .dual import as_mp
 from .equation import _names_target
-from .evaluate import Forward, Timeout, Undefined, analytic
 from .ladder import Result, check_part
+from .links import (
+    DOES_NOT_FOLLOW,
+    FOLLOWS,
+    FOLLOWS_IF,
+    MARKS,
+    UNDECIDED,
+    UNREAD,
+    VERDICTS,
+    Link,
+    Workspace,
+    judge,
+    link_points,
+)
+from .restated import Restatement, definition_words, not_the_definition, restated
 from .sides import _notation, read_side, shown_name, target_named
 from .sizeone import size_one
 
-FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED = (
-    "follows", "follows_if", "does_not_follow", "unread", "undecided")
-VERDICTS = (FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED)
-MARKS = {FOLLOWS: "✓", FOLLOWS_IF: "✓ if", DOES_NOT_FOLLOW: "✗", UNREAD: "?", UNDECIDED: "?"}
-SIZES = (2, 3)  # dimensions at a link's points: expanded sums and their derivatives stay small
-POINTS = 4  # points of each kind (indices tied, untied)
-MIN_POINTS = 3
-MAX_DIFF_NODES = 20_000  # nodes of an expanded expression that is differentiated
-MAX_EXPANDED_TERMS = 5_000  # terms of all sums of one side expanded at one point
-FILE_TIMEOUT_FACTOR = 24  # a whole file's time: this many links' time limits (2 minutes at the default)
+__all__ = ["DOES_NOT_FOLLOW", "FOLLOWS", "FOLLOWS_IF", "MARKS", "UNDECIDED", "UNREAD", "VERDICTS", "Link",
+           "StepsReport", "Workspace", "check_chains", "check_steps", "judge", "link_points", "read_side", "render"]
 
-
-@dataclass
-class Link:
-    """The verdict on one link `left = right` of a chain; `line` is where the right side begins."""
-
-    line: int
-    left_latex: str
-    right_latex: str
-    verdict: str
-    condition: str | None = None
-    reason: str | None = None  # the student's stated reason (\stackrel{...}{=})
-    counterexample: dict | None = None
-    diagnosis: list = field(default_factory=list)
-    message: str = ""
-    part: str | None = field(default=None, repr=False)
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data.pop("part")
-        return data
+FILE_TIMEOUT_FACTOR = 24  # a whole file's safety net: this many links' time limits (2 minutes at the default)
+FILE_WORK = 8 * LINK_WORK  # a whole file's counted work: spent long before its safety net (some 30 s of work)
 
 
 @dataclass
@@ -141,285 +121,6 @@ class StepsReport:
                                                           if k != "seconds"},  # as `derive check --json` prints it
                 "summary": self.summary(),
                 "definitions": [{"line": d.line, "name": d.text, "definition": d.body} for d in self.definitions]}
-
-
-# -- points -----------------------------------------------------------------------------
-def _free(spec: Spec, *exprs: sp.Expr) -> list:
-    found: set = set()
-    for e in exprs:
-        found |= {s for s in e.free_symbols if s in spec.index_range}
-    return sorted(found, key=str)
-
-
-def _tie_pairs(spec: Spec, free: list) -> list[tuple]:
-    return [(a, b) for n, a in enumerate(free) for b in free[n + 1:] if spec.index_range[a] == spec.index_range[b]]
-
-
-def link_points(spec: Spec, free: list, seed: str, deadline: float | None) -> list[Point]:
-    """POINTS points with the free indices distinct, and POINTS more with them tied when two share a range."""
-    rng = random.Random(seed)
-    generics = list(STAND_INS)
-    kinds = (False, True) if _tie_pairs(spec, free) else (False,)
-    out: list[Point] = []
-    configs: list[dict] = []  # two sets of sizes at most: each derivative is differentiated once per set
-    for tie in kinds:
-        for n in range(POINTS if len(kinds) == 2 else POINTS + 2):
-            for _ in range(40):
-                point = spec_point(spec, free, rng, tie, generics[n % len(generics)], deadline=deadline,
-                                   sizes=SIZES, hot=n % 2 == 1)
-                if point.sizes in configs or len(configs) < 2:
-                    break
-            if point.sizes not in configs:
-                configs.append(point.sizes)
-            out.append(point)
-    return out
-
-
-# -- a side at a point ------------------------------------------------------------------
-class _Concrete:
-    """Makes sides concrete at points (`problem/concrete.py`) and gives their pending derivatives a value
-    (cached by sizes and stand-ins)."""
-
-    def __init__(self, spec: Spec):
-        self.spec = spec
-        self.concretizer = Concretizer(spec, Undefined, MAX_EXPANDED_TERMS)
-        self._derivatives: dict = {}
-        self._shared: dict = {}  # (entries, plain forms) by the bases held fixed, the sizes and the stand-ins
-
-    def expand(self, expr: sp.Expr, point: Point) -> sp.Expr:
-        return self.concretizer.expand(expr, point)
-
-    def at(self, expr: sp.Expr, point: Point) -> sp.Expr:
-        """`expr` at `point`: itself without derivatives, else concrete with each derivative's value."""
-        if not expr.has(D):
-            return expr
-        concrete = self.expand(expr, point)
-        nodes = concrete.atoms(D)
-        return concrete.xreplace({node: self.derivative(node, point) for node in nodes})
-
-    def derivative(self, node: D, point: Point) -> sp.Expr:
-        key = (node, tuple(sorted(point.sizes.items(), key=str)), self._generic(point))
-        if key not in self._derivatives:
-            self._derivatives[key] = self._differentiate(node, point)
-        return self._derivatives[key]
-
-    def _generic(self, point: Point) -> str | None:
-        """The point's stand-in functions, where the spec has a generic φ (else they change nothing)."""
-        return point.generic if stand_ins(self.spec, point.generic) else None
-
-    def _differentiate(self, node: D, point: Point) -> sp.Expr:
-        v = node.wrt
-        if node.expr.has(D) or not isinstance(v, (sp.Indexed, sp.Symbol)):
-            raise Undefined("a derivative of a derivative")
-        stop = frozenset({v.base if isinstance(v, sp.Indexed) else v, *node.fixed})
-        shared = self._shared.setdefault((stop, tuple(sorted(point.sizes.items(), key=str)), self._generic(point)),
-                                         ({}, {}))
-        entries, memo = shared
-        plain = self.concretizer.plain(node.expr, point, stop,
-                                       lambda e: entries.setdefault(e, sp.Dummy(str(e), real=True)), memo)
-        if sp.count_ops(plain, visual=False) > MAX_DIFF_NODES:
-            raise Undefined("the expression is too large to differentiate")
-        if point.deadline is not None and time.monotonic() > point.deadline:
-            raise Timeout("time limit reached while differentiating")
-        var = entries.get(v) or entries.setdefault(v, sp.Dummy(str(v), real=True))
-        if var not in plain.free_symbols:
-            return sp.Integer(0)
-        if analytic(plain):  # evaluated at each point in forward mode: no symbolic derivative to build
-            held = sp.Tuple(*(sp.Tuple(symbol, entry) for entry, symbol in entries.items()
-                              if symbol is not var and symbol in plain.free_symbols))
-            return Forward(plain, var, v, held)
-        result = sp.diff(plain, var)
-        back = {symbol: entry for entry, symbol in entries.items() if symbol in result.free_symbols}
-        return result.xreplace(back)
-
-
-# -- a link --------------------------------------------------------------------------------
-def _compare(spec: Spec, concrete: _Concrete, a, b, envs: list[Point]) -> tuple[Comparison, list]:
-    """`a` against `b` at each point (as `compare.compare`), with the values of each point."""
-    used, exact = 0, True
-    one_sided: list = []
-    values: list = []
-    differ = None
-    for env in envs:
-        try:
-            ca, cb = concrete.at(a, env), concrete.at(b, env)
-        except Undefined:
-            values.append(None)
-            continue
-        va, vb = _value(spec, ca, env), _value(spec, cb, env)
-        values.append((env, ca, cb, va, vb))
-        if (va is None and vb is None) or va is JUMP or vb is JUMP:
-            continue
-        if va is None or vb is None:
-            one_sided.append((env, va, vb, ca, cb))
-            continue
-        used += 1
-        exact = exact and isinstance(va, (int, Fraction)) and isinstance(vb, (int, Fraction))
-        if differ is None and not settle(spec, ca, cb, env, va, vb):
-            differ = (env, va, vb, ca, cb)  # the other points still give their values to the diagnosis
-    if differ is not None:
-        return Comparison(False, used, differ, exact), values
-    if len(one_sided) >= 2 or (one_sided and used < MIN_POINTS):
-        return Comparison(False, used, one_sided[0], exact), values
-    if used < MIN_POINTS:
-        return Comparison(None, used), values
-    return Comparison(True, used, None, exact), values
-
-
-def judge(spec: Spec, part: Part, left: sp.Expr, right: sp.Expr, seed: str,
-          timeout: float = DEFAULT_TIMEOUT, concrete: _Concrete | None = None) -> Link:
-    """The verdict on `left = right` (line and texts left empty for the caller)."""
-    link = Link(0, "", "", UNDECIDED)
-    concrete = concrete or _Concrete(spec)
-    deadline = time.monotonic() + timeout
-    if left - right == 0:
-        link.verdict, link.message = FOLLOWS, "the same expression"
-        return link
-    free = _free(spec, left, right)
-    try:
-        envs = link_points(spec, free, seed, deadline)
-        pairs = _tie_pairs(spec, free)
-        if pairs:
-            tied = [e for e in envs if all(e.indices[a] == e.indices[b] for a, b in pairs[:1])]
-            untied = [e for e in envs if e not in tied]
-            on, _ = _compare(spec, concrete, left, right, tied)
-            off, off_values = _compare(spec, concrete, left, right, untied)
-            a, b = pairs[0]
-            if on.equal and off.equal:
-                link.verdict, link.message = FOLLOWS, "equal at every point"
-            elif on.equal and off.equal is False:
-                link.verdict, link.condition = FOLLOWS_IF, f"{shown_name(spec, a)} = {shown_name(spec, b)}"
-                link.message = f"holds only where {link.condition}"
-            elif off.equal and on.equal is False:
-                link.verdict, link.condition = FOLLOWS_IF, f"{shown_name(spec, a)} ≠ {shown_name(spec, b)}"
-                link.message = f"holds only where {link.condition}"
-            elif on.equal is False or off.equal is False:
-                wrong = off if off.equal is False else on
-                _wrong(link, spec, wrong, left, right, off_values if wrong is off else [])
-                link.diagnosis[:0] = _known_mistakes(spec, part, right, envs, concrete)
-            else:
-                link.message = "too few points where both sides have a value"
-            return link
-        outcome, values = _compare(spec, concrete, left, right, envs)
-        if outcome.equal:
-            link.verdict, link.message = FOLLOWS, "equal at every point"
-        elif outcome.equal is False and (case := _label_case(spec, concrete, left, right, free, seed, deadline)):
-            link.verdict, link.condition = FOLLOWS_IF, case
-            link.message = f"holds only where {case}"
-        elif outcome.equal is False:
-            _wrong(link, spec, outcome, left, right, values)
-            link.diagnosis[:0] = _known_mistakes(spec, part, right, envs, concrete)
-        else:
-            link.message = "too few points where both sides have a value"
-    except Timeout:
-        link.verdict, link.message = UNDECIDED, f"no verdict within the time limit ({timeout:g} s)"
-    except (ValueError, TypeError, ArithmeticError, RecursionError, Undefined) as exc:  # a bug of ours: no verdict
-        link.verdict, link.message = UNDECIDED, f"cannot evaluate this link ({type(exc).__name__})"
-    return link
-
-
-def _label_case(spec: Spec, concrete: _Concrete, left, right, free: list, seed: str,
-                deadline: float | None) -> str | None:
-    """Where a one-hot Δ_nk = [k = y_n] encodes class labels y: "y_n = k" when the link holds exactly at the
-    points where Δ_nk = 1 (the true class), "y_n ≠ k" when exactly where it is 0; None otherwise."""
-    for base, label in spec.labels.items():
-        slots = []
-        for dim in spec.shapes[base]:
-            fits = [i for i in free if spec.index_range[i] == dim]
-            if len(fits) != 1:
-                break
-            slots.append(fits[0])
-        else:
-            envs = [e for k in range(3) for e in link_points(spec, free, f"{seed}/label/{k}", deadline)]
-            hot = [e for e in envs if e.values.get((base, tuple(e.indices[i] for i in slots))) == 1]
-            cold = [e for e in envs if e not in hot]
-            on, off = (_compare(spec, concrete, left, right, group)[0] for group in (hot, cold))
-            where = f"{label}_{''.join(shown_name(spec, i) for i in slots[:-1])}"
-            if on.equal and off.equal is False:
-                return f"{where} = {shown_name(spec, slots[-1])}"
-            if off.equal and on.equal is False:
-                return f"{where} ≠ {shown_name(spec, slots[-1])}"
-    return None
-
-
-def _wrong(link: Link, spec: Spec, outcome: Comparison, left, right, values: list) -> None:
-    link.verdict = DOES_NOT_FOLLOW
-    env, va, vb, ca, cb = outcome.witness  # type: ignore[misc]
-    shown = counterexample(spec, (env, vb, va), lambda s: shown_name(spec, s), (cb, ca))
-    link.counterexample = {"point": shown["point"], "left_value": shown["reference_value"],
-                           "right_value": shown["student_value"]}
-    link.diagnosis = _diagnosis(spec, left, right, values)
-    where = ", ".join(f"{k}={v}" for k, v in shown["point"].items() if not isinstance(v, dict))
-    link.message = (f"does not follow: {f'at {where} ' if where else ''}the left side is "
-                    f"{shown['reference_value']}, the right side {shown['student_value']}")
-    if link.diagnosis:
-        link.message += f" ({link.diagnosis[0]})"
-
-
-def _known_mistakes(spec: Spec, part: Part, right: sp.Expr, envs: list[Point], concrete: _Concrete) -> list[str]:
-    """The spec's own words for a right side that is one of the part's known mistakes (about its entry)."""
-    if right.has(D) or set(_free(spec, right)) != set(part.free):
-        return []
-    found = []
-    for mistake in part.mistakes:
-        try:
-            if right - mistake.answer == 0 or _compare(spec, concrete, right, mistake.answer, envs)[0].equal:
-                found.append(mistake.why)
-        except (Timeout, Undefined, ValueError, TypeError, ArithmeticError):
-            break
-    return found
-
-
-def _ratios(values: list) -> list:
-    out = []
-    with mpmath.workdps(40):
-        for v in values:
-            if not v or v[3] in (None, JUMP) or v[4] in (None, JUMP):
-                continue
-            left, right = as_mp(v[3]), as_mp(v[4])
-            if left != 0:
-                out.append((v[0], right / left))
-    return out
-
-
-def _diagnosis(spec: Spec, left, right, values: list) -> list[str]:
-    """Why a link does not follow: a factor of a size (a sum over an index of a term without it), a constant
-    factor, a sign."""
-    ratios = _ratios(values)
-    if len(ratios) < 2:
-        return []
-    close = mpmath.mpf(10) ** -20
-    for dim in sorted({d for env, _ in ratios for d in env.sizes}, key=str):
-        # a size that is the same at every point (K = 2 throughout) is told from a constant 2 only by a sum
-        # over its index of a term without it
-        varies = len({env.sizes[dim] for env, _ in ratios}) > 1
-        empty = [s for s in _idle_sums(right) if spec.index_range.get(s) == dim]
-        if all(abs(r - env.sizes[dim]) <= close * env.sizes[dim] for env, r in ratios) and (varies or empty):
-            label = shown_name(spec, dim)
-            if empty:
-                letter = shown_name(spec, empty[0])
-                return [f"a factor {label}: a sum over {letter} of a term without {letter}"]
-            return [f"a factor {label} too many"]
-        if varies and all(abs(r * env.sizes[dim] - 1) <= close for env, r in ratios):
-            label = shown_name(spec, dim)
-            return [f"a factor {label} missing (the right side is 1/{label} of the left)"]
-    first = ratios[0][1]
-    if all(abs(r - first) <= close * max(1, abs(first)) for _, r in ratios):
-        simple = _simple(first)
-        if simple is not None and simple != 1:
-            return [_factor_words(simple).replace("the answer", "the right side").replace("the right one",
-                                                                                             "the left side")]
-    return []
-
-
-def _idle_sums(expr: sp.Expr) -> list:
-    """The variables of sums whose body does not hold them (Σ_i f with no i in f)."""
-    found = []
-    for s in expr.atoms(sp.Sum):
-        for var, _, _ in s.limits:
-            if var not in s.function.free_symbols:
-                found.append(var)
-    return found
 
 
 # -- a submission -----------------------------------------------------------------------------
@@ -478,27 +179,30 @@ def _states_a_case(chain: Chain, spec: Spec) -> bool:
 
 
 def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, names: list[tuple[str, str]] | None = None) -> StepsReport:
-    """Judge every link of `chains` (see the module docstring)."""
+                 timeout: float = DEFAULT_TIMEOUT, names: list[tuple[str, str]] | None = None,
+                 work: Workspace | None = None, defined: list[StudentName] | None = None) -> StepsReport:
+    """Judge every link of `chains` (see the module docstring); `defined` are the names the student defined."""
     assigned = assign(chains, spec, part, names)
     if not assigned:
         raise ParseError(f"no chain starts with what a part of {spec.id} asks for "
                          f"({', '.join(show(p.target, spec) for p in spec.parts)}): name the part", None, "")
-    concrete = _Concrete(spec)
+    work = work or Workspace()
     file_deadline = time.monotonic() + FILE_TIMEOUT_FACTOR * timeout
-    late = f"not judged: the whole file's time limit ({FILE_TIMEOUT_FACTOR * timeout:g} s) is spent"
     links: list[Link] = []
     final: tuple[Side, Part, sp.Expr | None, str | None] | None = None
     final_chain, final_literal = chains[0], {}
-    for n, (chain, chain_part, is_target) in enumerate(assigned):
+    for chain, chain_part, is_target in assigned:
         if _states_a_case(chain, spec):
             continue
         last: tuple[Side, sp.Expr] | None = None
         good: tuple[Side, sp.Expr] | None = None  # the last side reached by a link that is not wrong
         literal = _literal_index(chain, spec)
+        # a chain about a defined quantity (A_2 = max(0, Z_2) = ...) is read at the quantity's own indices
+        restatement = None if is_target else restated(chain.sides[0].text, spec, chain_part, names)
+        reading, judging = (spec, chain_part) if restatement is None else (restatement.reading, restatement.part)
         for k, side in enumerate(chain.sides):
             try:
-                expr = read_side(side.text, spec, chain_part, names)
+                expr = read_side(side.text, reading, judging, names)
                 for index, value in literal.items():  # not inside a sum that binds the same letter
                     expr = bind(expr, index, value)
                 error = None
@@ -510,9 +214,23 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 continue
             before = chain.sides[k - 1]
             link = Link(side.line, before.text, side.text, UNREAD, reason=side.reason, part=chain_part.id)
-            spent = time.monotonic() > file_deadline
-            at_one = _size_one_link(spec, chain_part, before, side, names, f"{spec.id}/{n}/{k}/1", timeout) \
-                if (error is not None or last is None) and not spent else None
+            late = _late(work, file_deadline, timeout)
+            spent = late is not None
+            late = late or ""
+            at_one = None
+            if restatement is not None and k == 1 and last is not None and not spent:
+                student = next((d for d in defined or () if d.symbol == restatement.quantity), None)
+                at_one = _definition_link(spec, restatement, expr, error, side, student, names, timeout, work)
+                if at_one is not None and is_definition(chain) and at_one.verdict == DOES_NOT_FOLLOW:
+                    at_one = _students_own(at_one, definition_words(spec, restatement, student))
+                if at_one is not None:
+                    at_one.line, at_one.left_latex, at_one.right_latex = side.line, before.text, side.text
+                    at_one.reason, at_one.part = side.reason, chain_part.id
+                    if expr is not None:
+                        last = (side, expr)
+                        good = last if at_one.verdict == FOLLOWS else good
+            elif (error is not None or last is None) and not spent:
+                at_one = _size_one_link(spec, chain_part, before, side, names, timeout, work)
             if at_one is not None:
                 link = at_one
             elif spent and (error is not None or last is None):
@@ -528,14 +246,12 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                 link.message = late
                 last = good = (side, expr)
             else:
-                judged = judge(spec, chain_part, last[1], expr, seed=f"{spec.id}/{n}/{k}", timeout=timeout,
-                               concrete=concrete)
+                judged = judge(spec, judging, last[1], expr, seed=spec.id, timeout=timeout, work=work)
                 from_good = last is good  # a side that follows from a wrong one carries its error: not right
                 if judged.verdict in (DOES_NOT_FOLLOW, FOLLOWS_IF) and good is not None and good is not last:
                     # after a wrong (or only conditionally right) step: a side that follows from the last right
                     # one was reached all the same (the wrong line was a slip), so only the wrong link is marked
-                    again = judge(spec, chain_part, good[1], expr, seed=f"{spec.id}/{n}/{k}/good", timeout=timeout,
-                                  concrete=concrete)
+                    again = judge(spec, judging, good[1], expr, seed=spec.id, timeout=timeout, work=work)
                     if again.verdict == FOLLOWS or (again.verdict == FOLLOWS_IF and judged.verdict == DOES_NOT_FOLLOW):
                         again.message += f"; judged from the last right side (line {good[0].line})"
                         judged, last, from_good = again, good, True
@@ -545,9 +261,7 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
                         f"holds only where {judged.condition}, but this chain is about the other case"]
                     judged.message = f"does not follow in the case the prose states: {judged.diagnosis[0]}"
                 if judged.verdict == DOES_NOT_FOLLOW and is_definition(chain):
-                    judged = Link(0, "", "", UNREAD, message="a definition of the student's own (\"Given ...\", "
-                                  "\"Let ...\") that differs from the problem's: read as the student's notation, "
-                                  "not judged")
+                    judged = _students_own(judged)
                 judged.line, judged.left_latex, judged.right_latex = side.line, last[0].text, side.text
                 judged.reason, judged.part = side.reason, chain_part.id
                 link = judged
@@ -568,15 +282,74 @@ def check_chains(spec: Spec, chains: list[Chain], part: Part | None = None,
             result = check_part(spec, final_part, answer, timeout=timeout)
             if result.verdict == "not_equivalent" and condition and final_expr is not None and \
                     _stated_case(final_chain) == ("≠" in condition):
-                _in_case(result, spec, final_part, final_expr, condition, timeout, concrete)
+                _in_case(result, spec, final_part, final_expr, condition, timeout, work)
             if final_literal and final_expr is not None:  # "for i = 1": the answer at that entry
-                _as_read(result, spec, final_part, final_expr, timeout, concrete, final_literal)
+                _as_read(result, spec, final_part, final_expr, timeout, work, final_literal)
             elif result.verdict == "invalid" and final_expr is not None:
-                _as_read(result, spec, final_part, final_expr, timeout, concrete)
+                _as_read(result, spec, final_part, final_expr, timeout, work)
     return StepsReport(spec.id, None if part is None else part.id, links, result)
 
 
-def _size_one_link(spec: Spec, part: Part, before: Side, side: Side, names, seed: str, timeout: float) -> Link | None:
+def _definition_link(spec: Spec, restatement: Restatement, right: sp.Expr | None, error: ParseError | None,
+                     side: Side, student: StudentName | None, names, timeout: float,
+                     work: Workspace) -> Link | None:
+    r"""The first link of a chain about a defined quantity: the definition restated (`follows`, rule
+    "definition") or not (`does_not_follow`: "this is not the problem's definition of A2 (...)"). A side that
+    does not read at the quantity's indices is judged with every dimension 1 and the problem's definitions
+    (`A_2 = \max(0, X)`: X has other dimensions than A2); None when it does not read so either."""
+    wrong = not_the_definition(spec, restatement, student)
+    if right is None:
+        one = size_one(spec)
+        try:
+            value, how = sizeone.read(rename(side.text, names) if names else side.text, spec)
+        except ParseError:
+            return None
+        if how != sizeone.SHOWN:
+            return None
+        scalar = one.scalars.get(restatement.quantity, restatement.quantity)
+        judged = judge(one.defined, restatement.part, scalar, value, seed=f"{spec.id}/size one", timeout=timeout,
+                       work=work)
+        if judged.verdict == FOLLOWS:
+            judged.verdict, judged.condition = FOLLOWS_IF, sizeone.CONDITION
+            judged.message = (f"the definition ({definition_words(spec, restatement, student)}) with every "
+                              "dimension 1 (each matrix a number); order and transposes are not seen")
+        elif judged.verdict == DOES_NOT_FOLLOW:
+            judged.diagnosis[:0] = [wrong] + ([str(error)] if error is not None else [])  # the shapes do not match
+            judged.message = f"does not follow: {wrong}; with every dimension 1 (each matrix a number): " + \
+                judged.message.removeprefix("does not follow: ")
+        return judged
+    judged = judge(spec, restatement.part, restatement.entry, right, seed=spec.id, timeout=timeout, work=work)
+    if judged.verdict == FOLLOWS and judged.message != "the same expression":
+        judged.rule = "definition"
+        judged.message = f"the definition: {definition_words(spec, restatement, student)}" + \
+            ("" if student is not None else " (the problem's)")
+    elif judged.verdict == DOES_NOT_FOLLOW:
+        judged.diagnosis[:0] = [wrong]
+        judged.message = f"does not follow: {wrong}: " + judged.message.removeprefix("does not follow: ")
+    return judged
+
+
+def _students_own(judged: Link, definition: str | None = None) -> Link:
+    """A link of a chain the prose introduces as the student's own definition ("Let", "Given", ":=") that
+    differs from the problem's: the student's notation, not judged."""
+    theirs = f" ({definition})" if definition else ""
+    return Link(judged.line, judged.left_latex, judged.right_latex, UNREAD, reason=judged.reason,
+                message=f"a definition of the student's own (\"Given ...\", \"Let ...\") that differs from the "
+                        f"problem's{theirs}: read as the student's notation, not judged", part=judged.part)
+
+
+def _late(work: Workspace, deadline: float, timeout: float) -> str | None:
+    """Why the file's links are no longer judged (its work spent, or the safety time limit hit); None while
+    they are."""
+    if work.used > FILE_WORK:
+        return f"not judged: the whole file's work budget ({FILE_WORK:,} units) is spent"
+    if time.monotonic() > deadline:
+        return f"not judged: the whole file's safety time limit ({FILE_TIMEOUT_FACTOR * timeout:g} s) was hit"
+    return None
+
+
+def _size_one_link(spec: Spec, part: Part, before: Side, side: Side, names, timeout: float,
+                   work: Workspace) -> Link | None:
     """The link between two index-free matrix sides, judged with every dimension 1 (`sizeone.py`); None when
     either side does not read so."""
     try:
@@ -588,7 +361,8 @@ def _size_one_link(spec: Spec, part: Part, before: Side, side: Side, names, seed
         return None  # a chain rule of names on one side, what they are on the other: no size-one reading
     one = size_one(spec)
     judging = one.chained if how == sizeone.CHAIN else one.judging
-    judged = judge(judging, part, left, right, seed=seed, timeout=timeout)
+    seed = f"{spec.id}/size one"
+    judged = judge(judging, part, left, right, seed=seed, timeout=timeout, work=work)
     rule = " as a chain rule" if how == sizeone.CHAIN else ""
     if judged.verdict == FOLLOWS:
         judged.verdict, judged.condition = FOLLOWS_IF, sizeone.CONDITION
@@ -597,21 +371,22 @@ def _size_one_link(spec: Spec, part: Part, before: Side, side: Side, names, seed
     elif judged.verdict == DOES_NOT_FOLLOW:
         judged.message = f"with every dimension 1 (each matrix a number){rule}: " + judged.message
         judged.diagnosis[:0] = sizeone.chain_words(spec, left, right) if how == sizeone.CHAIN else \
-            _derivative_for_function(one.judging, part, left, right, seed, timeout)
+            _derivative_for_function(one.judging, part, left, right, seed, timeout, work)
     judged.line, judged.left_latex, judged.right_latex = side.line, before.text, side.text
     judged.reason, judged.part = side.reason, part.id
     return judged
 
 
-def _derivative_for_function(spec: Spec, part: Part, left, right, seed: str, timeout: float) -> list[str]:
+def _derivative_for_function(spec: Spec, part: Part, left, right, seed: str, timeout: float,
+                             work: Workspace) -> list[str]:
     """["φ where φ' belongs"] when the right side with φ' for φ (or φ for φ') follows."""
     found = []
     for func, info in spec.functions.items():
         if info.derivative is None:
             continue
         for wrote, meant in ((func, info.derivative), (info.derivative, func)):
-            if right.has(wrote) and judge(spec, part, left, right.replace(wrote, meant), seed=seed + "/f",
-                                          timeout=timeout).verdict == FOLLOWS:
+            if right.has(wrote) and judge(spec, part, left, right.replace(wrote, meant), seed=seed,
+                                          timeout=timeout, work=work).verdict == FOLLOWS:
                 found.append(f"{shown_name(spec, wrote)} where {shown_name(spec, meant)} belongs")
     return found
 
@@ -647,13 +422,13 @@ def _stated_case(chain: Chain) -> bool | None:
     return max(off, default=-1) >= max(on, default=-1)
 
 
-def _as_read(result: Result, spec: Spec, part: Part, final: sp.Expr, timeout: float, concrete: _Concrete,
+def _as_read(result: Result, spec: Spec, part: Part, final: sp.Expr, timeout: float, work: Workspace,
              literal: dict | None = None) -> None:
     """A last side that the steps reader reads and `check` does not (`[-t_1/p_1, …, -t_n/p_n]`, a vector by its
     entries), or one of a chain about one entry ("for i = 1"): judged against the reference as a link is."""
     literal = literal or {}
     judged = judge(spec, part, part.reference.xreplace(literal), final, seed=f"{spec.id}/{part.id}/final",
-                   timeout=timeout, concrete=concrete)
+                   timeout=timeout, work=work)
     if judged.verdict == FOLLOWS:
         where = ", ".join(f"{shown_name(spec, i)} = {v}" for i, v in literal.items())
         result.verdict = "equivalent"
@@ -669,11 +444,11 @@ def _as_read(result: Result, spec: Spec, part: Part, final: sp.Expr, timeout: fl
 
 
 def _in_case(result: Result, spec: Spec, part: Part, final: sp.Expr, condition: str, timeout: float,
-             concrete: _Concrete) -> None:
+             work: Workspace) -> None:
     """A chain that derives one case (its links hold only where i ≠ j): its answer is right if it equals the
     reference in that case."""
     judged = judge(spec, part, part.reference, final, seed=f"{spec.id}/{part.id}/final", timeout=timeout,
-                   concrete=concrete)
+                   work=work)
     if judged.verdict == FOLLOWS_IF and judged.condition == condition:
         result.verdict, result.counterexample, result.diagnosis = "equivalent", None, []
         result.message = f"equivalent to the reference where {condition} (the case this chain derives)"
@@ -689,8 +464,10 @@ def check_steps(spec: Spec, text: str, part: Part | None = None, timeout: float 
     if not chains:
         raise ParseError("no chain of equalities found in the file", None, "")
     names = names + dimension_names(spec, chains)
+    work = Workspace()
     names = names + parameter_names(spec, chains, part, lambda t, s, p: read_side(t, s, p, names),
-                                    lambda s, p, a, b: judge(s, p, a, b, seed="names").verdict == FOLLOWS)
+                                    lambda s, p, a, b: judge(s, p, a, b, seed="names", timeout=timeout,
+                                                             work=work).verdict == FOLLOWS)
     spec, defined, only = define_names(spec, chains, part, lambda t, s, p: read_side(t, s, p, names))
     steps = []
     for n, chain in enumerate(chains):
@@ -701,7 +478,7 @@ def check_steps(spec: Spec, text: str, part: Part | None = None, timeout: float 
         steps.append(chain)
     if not steps:
         raise ParseError("the file only defines names: no chain of equalities to judge", None, "")
-    report = check_chains(spec, steps, part, timeout, names)
+    report = check_chains(spec, steps, part, timeout, names, work, defined)
     report.lines = text.splitlines()
     report.definitions, report.spec, report.names = defined, spec, names
     return report
@@ -716,7 +493,7 @@ def render(report: StepsReport) -> str:
         out.append(f"{link.line:4d}  {mark:<10} {link.left_latex}  =  {link.right_latex}")
         if link.reason:
             out.append(f"      {'':<10} (stated reason: {link.reason})")
-        if link.verdict == UNREAD:
+        if link.verdict == UNREAD or link.rule:  # why it is not read; "the definition: A2_nj = relu(Z2_nj) ..."
             out.append(f"      {'':<10} {link.message}")
         if link is first:
             if link.counterexample:
