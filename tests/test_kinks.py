@@ -244,3 +244,30 @@ SPEC.part("da", "Find da/dw.", target=D(a, w[k]), reference=Iverson(z > 0) * x[k
         .replace('id="relu-positive"', 'id="relu-real"'),
         encoding="utf-8")
     assert validate_file(real / "relu_positive.py").ok
+
+
+# -- derive steps: the same rules at a link ---------------------------------------------------------
+def _steps(spec, part_id, text):
+    from derive.checking.steps import check_steps
+
+    return check_steps(spec, text, spec.part_by_id(part_id))
+
+
+def test_a_derivation_step_on_its_own_threshold_is_evaluated_there():
+    spec = library.load("relu-mlp")
+    head = r"With $A_2 = \max(0, Z_2)$ the derivative of the activation is $\mathbb{1}[Z_2 > 0]$." + "\n\n"
+    wrong = _steps(spec, "dZ2", head + r"$$\frac{\partial J}{\partial Z_2} = \frac{1}{N} ((\Psi - \Delta) W_2^T) "
+                                      r"\odot \mathbb{1}[A_2 \geq 0]$$")
+    assert [link.verdict for link in wrong.links] == ["follows", "does_not_follow"], wrong.to_json()
+    right = _steps(spec, "dZ2", head + r"$$\frac{\partial J}{\partial Z_2} = \frac{1}{N} ((\Psi - \Delta) W_2^T) "
+                                      r"\odot \mathbb{1}[Z_2 \geq 0]$$")
+    assert [link.verdict for link in right.links] == ["follows", "follows"], right.to_json()
+
+
+def test_a_derivation_step_whose_points_never_turn_a_condition_is_undecided():
+    spec = relu_positive_spec()
+    report = _steps(spec, "da", r"$$\frac{\partial a}{\partial w_k} = x_k$$")
+    link = report.links[-1]
+    assert link.verdict == "undecided" and "max(0, z)" in link.message, link.message
+    wrong = _steps(spec, "da", r"$$\frac{\partial a}{\partial w_k} = 2 x_k$$")
+    assert wrong.links[-1].verdict == "does_not_follow"

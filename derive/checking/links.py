@@ -35,9 +35,12 @@ import mpmath
 import sympy as sp
 
 from ..limits import DEFAULT_TIMEOUT, LINK_WORK, Budget, OutOfWork, Timeout, WallClock
+from ..printing import text
+from ..problem.conditions import Coverage, missing_words, required
 from ..problem.sampling import STAND_INS, Point, spec_point
 from ..problem.spec import D, Part, Spec
 from .compare import JUMP, MIN_POINTS, Comparison, _digits_apart, counterexample
+from .cover import cover
 from .diagnose import _factor_words, _simple
 from .dual import as_mp
 from .evaluate import OnJump, Undefined
@@ -103,30 +106,56 @@ class Workspace:
 
     def __init__(self) -> None:
         self._points: dict = {}
+        self._coverage: dict = {}
         self._specs: list[Spec] = []  # kept alive: the point sets are found by the spec's id
         self.used = 0
 
     def points(self, spec: Spec, free: list, seed: str, budget: Budget) -> list[PointState]:
+        """A set of points, and more until each side of each condition of the problem's definitions has
+        shown (`cover`: a ReLU's pre-activation negative somewhere, a hinge's margin on both sides)."""
         key = (id(spec), tuple(free), seed)
         found = self._points.get(key)
         if found is None:
+            seeded = f"{seed}/{','.join(map(str, free))}"
+            base = link_points(spec, free, seeded)
+            more = random.Random(f"{seeded}/more")
+            generics = list(STAND_INS)
+
+            def draw(n: int) -> Point:
+                return spec_point(spec, free, more, n % 2 == 1 and bool(tie_pairs(spec, free)),
+                                  generics[n % len(generics)], sizes=SIZES, wide=n % 2 == 0, hot=n % 2 == 1)
+            points, coverage = cover(spec, [d.lhs for d in spec.definitions.values()], base, draw)
             found = []
-            for point in link_points(spec, free, f"{seed}/{','.join(map(str, free))}"):
+            for point in points:
                 budget.spend(1 + len(point.values))  # a point drawn: one unit an entry
                 found.append(PointState(spec, point))
             self._points[key] = found
+            self._coverage[key] = coverage
             self._specs.append(spec)
         return found
 
-    def value(self, expr: sp.Expr, state: PointState, dps: int | None, budget: Budget):
+    def unseen(self, spec: Spec, free: list, seed: str, exprs: list) -> str:
+        """The conditions `exprs` read (through the definitions) whose sides the points of this set did not
+        all show, in words ("" when there are none)."""
+        coverage = self._coverage.get((id(spec), tuple(free), seed))
+        if coverage is None:
+            return ""
+        wanted = required(spec, exprs)
+        missing = Coverage({node: sides for node, sides in coverage.required.items() if node in wanted},
+                           coverage.seen)
+        return missing_words(missing, lambda e: text(e, spec)) if missing.missing() else ""
+
+    def value(self, expr: sp.Expr, state: PointState, dps: int | None, budget: Budget, strict: bool = True):
         """`expr` at a point in one arithmetic: a number, None where it has no value, JUMP on a jump, or (in
-        floats only) UNSURE where floats cannot say; remembered for the point, with the work it took."""
-        key = (dps, expr)
+        floats only) UNSURE where floats cannot say; remembered for the point, with the work it took.
+        `strict`: a reference (the side a link starts from), undefined on the jumps of its conditions;
+        otherwise the side a student wrote next, exact at its own thresholds ([0 >= 0] = 1)."""
+        key = (dps, strict, expr)
         found = state.sides.get(key)
         if found is None:
             before = budget.used
             try:
-                found = Evaluation(state, dps, budget).value(expr)
+                found = Evaluation(state, dps, budget, strict).value(expr)
             except OnJump:
                 found = JUMP
             except Undefined:
@@ -140,7 +169,7 @@ class Workspace:
     @staticmethod
     def cost(expr: sp.Expr, state: PointState) -> int:
         """The work `expr` took in floats at this point (what it will take, roughly, at a precision)."""
-        return state.costs.get((FLOAT, expr), 0)
+        return state.costs.get((FLOAT, True, expr), 0) + state.costs.get((FLOAT, False, expr), 0)
 
 
 _NONE, UNSURE = object(), object()  # no value (kept as such: None is a miss); floats cannot say
@@ -204,8 +233,9 @@ class _Pair:
         self.work, self.a, self.b, self.state, self.budget = work, a, b, state, budget
 
     def __call__(self, dps: int | None) -> tuple:
+        """The values of `a`, the reference (a link's left side), and `b`, the answer (its right side)."""
         return (self.work.value(self.a, self.state, dps, self.budget),
-                self.work.value(self.b, self.state, dps, self.budget))
+                self.work.value(self.b, self.state, dps, self.budget, strict=False))
 
 
 def compare_at(work: Workspace, a, b, states: list[PointState], budget: Budget) -> Comparison:
@@ -223,7 +253,7 @@ def compare_at(work: Workspace, a, b, states: list[PointState], budget: Budget) 
             tied.append(pair)
             continue
         va, vb = pair(40)
-        if (va is None and vb is None) or va is JUMP or vb is JUMP:
+        if (va is None and vb is None) or va is JUMP:  # only the reference's jumps leave a point out
             continue
         if va is None or vb is None:
             one_sided.append((state, va, vb))
@@ -239,7 +269,7 @@ def compare_at(work: Workspace, a, b, states: list[PointState], budget: Budget) 
     if not settled:  # every point tied in floats: one settles what floats cannot see (1 + 10⁻²⁰ against 1)
         pair = min(tied, key=lambda p: work.cost(a, p.state) + work.cost(b, p.state))  # the first of the cheapest
         va, vb = pair(40)
-        if va is not JUMP and vb is not JUMP and (va is None or vb is None or not settle(pair, va, vb)):
+        if va is not JUMP and (va is None or vb is None or not settle(pair, va, vb)):
             return Comparison(False, used, (pair.state, va, vb), False)
     return Comparison(True, used, None, False)
 
@@ -301,6 +331,9 @@ def judge(spec: Spec, part: Part, left: sp.Expr, right: sp.Expr, seed: str,
             link.diagnosis[:0] = _known_mistakes(spec, part, right, states, work, budget)
         else:
             link.message = "too few points where both sides have a value"
+        if link.verdict in (FOLLOWS, FOLLOWS_IF) and (unseen := work.unseen(spec, free, seed, [left, right])):
+            link.verdict, link.condition = UNDECIDED, None  # agreeing on one side of a kink is no verdict
+            link.message = f"the sides agree at every point, but the points never showed each side of {unseen}"
     except OutOfWork:
         link.verdict, link.diagnosis, link.counterexample = UNDECIDED, [], None
         link.message = f"no verdict within the work budget of a link ({LINK_WORK:,} units)"

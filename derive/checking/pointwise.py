@@ -106,8 +106,10 @@ class PointState:
 class Evaluation:
     """Values of expressions at one point in one arithmetic (`dps` digits, or FLOAT), spending `budget`."""
 
-    def __init__(self, state: PointState, dps: int | None, budget: Budget):
+    def __init__(self, state: PointState, dps: int | None, budget: Budget, strict: bool = True):
         self.state = state
+        self.strict = strict  # False: an answer's own conditions are exact at their thresholds ([0 >= 0] = 1)
+        self._defining = 0  # inside a definition: the problem's quantities are references (strict)
         self.spec = state.spec
         self.env = state.point
         self.dps = dps
@@ -129,6 +131,8 @@ class Evaluation:
             return +mpmath.pi if self.exact else math.pi
         if e is sp.E:
             return +mpmath.e if self.exact else math.e
+        if isinstance(e, sp.NumberSymbol):  # Euler's γ, Catalan's G, the golden ratio
+            return mpmath.mpf(e.evalf(self.dps + 5)) if self.exact else float(e.evalf(20))
         raise Undefined(f"cannot evaluate {e}")
 
     def add(self, x, y):
@@ -279,8 +283,19 @@ class Evaluation:
             if len(idx) != len(definition.params):
                 raise Undefined(f"{base} takes {len(definition.params)} indices")
             self._check_entry(base, idx)
-            memo[key] = self._value(definition.body, dict(zip(definition.params, idx)))
+            self._defining += 1
+            try:
+                memo[key] = self._value(definition.body, dict(zip(definition.params, idx)))
+            finally:
+                self._defining -= 1
         return memo[key]
+
+    def _tie(self, node) -> bool:
+        """A condition sits on its threshold: a reference (or a definition) has no value there (OnJump); an
+        answer's own condition is evaluated there exactly (True)."""
+        if self.strict or self._defining:
+            raise OnJump(f"{node} at its threshold")
+        return True
 
     def add_all(self, terms: list):
         """A sum; the exact terms first: 1 - tanh²x + (1+x)^50 (1-x)^50 - (1-x²)^50 cancels exactly."""
@@ -343,8 +358,10 @@ class Evaluation:
 
     def _sign(self, e, bound):
         value = self._value(e.args[0], bound)
-        if self.on_jump(value, 0):
-            raise OnJump(f"{e.func.__name__} at 0")
+        if self.on_jump(value, 0) and self._tie(e):  # an answer's sign(0) = 0, Heaviside(0) = its H0
+            if isinstance(e, sp.sign):
+                return 0
+            return self._value(e.args[1], bound) if len(e.args) > 1 else (Fraction(1, 2) if self.exact else 0.5)
         positive = self.real(value) > 0
         return int(positive) if isinstance(e, sp.Heaviside) else (1 if positive else -1)
 
@@ -375,8 +392,8 @@ class Evaluation:
             # real-valued condition has a jump where it holds with equality
             whole = whole_condition(condition) and (type(a) is int or (self.exact and is_exact(a))) and \
                 (type(b) is int or (self.exact and is_exact(b)))
-            if not whole and self.on_jump(a, b):
-                raise OnJump(f"{condition} holds with equality")
+            if not whole and self.on_jump(a, b) and self._tie(condition):
+                return condition.rel_op in (">=", "<=", "==")  # [0 >= 0] = 1 in an answer
             if not whole:
                 a, b = self.real(a), self.real(b)
             return bool(COMPARE[condition.rel_op](a, b))
