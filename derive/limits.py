@@ -31,7 +31,9 @@ MAX_LOOP = 200_000  # terms of all sums in one evaluation
 
 # -- counted work: what decides `undecided` (the same on any machine) ------------------------
 CHECK_WORK = 200_000  # units (nodes evaluated) of one check of an answer: some 25 times what the largest needs
-LINK_WORK = 4_000_000  # units of one link of a derivation
+LINK_WORK = 4_000_000  # units of one link of a derivation (`checking.nodes.work_unit`: about a microsecond's)
+FILE_WORK = 8 * LINK_WORK  # a whole derivation file's counted work
+LINK_SAFETY_FACTOR = 6  # a link's wall-clock safety net: this many times the check's timeout (30 s at the default)
 
 # -- a check, and a batch of them -------------------------------------------------------
 DEFAULT_TIMEOUT = 5.0  # seconds per check

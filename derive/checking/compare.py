@@ -18,8 +18,8 @@ from ..limits import OutOfWork
 from ..printing.base import ascii_name
 from ..problem.conditions import atoms, involved
 from ..problem.sampling import STAND_INS, Point, spec_point, stand_ins
-from .dual import as_mp
 from .evaluate import Evaluator, OnJump, Undefined
+from .numbers import as_mp
 
 POINTS = 6
 GENERICS = tuple(STAND_INS)  # tanh, sin, softplus in turn

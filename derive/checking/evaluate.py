@@ -28,9 +28,7 @@ from ..limits import MAX_EXPONENT, MAX_FACTORIAL, MAX_LOOP, Budget
 from ..limits import Timeout as Timeout  # the checker's modules import it from here
 from ..problem.sampling import Point, stand_ins
 from ..problem.spec import D, Iverson, Spec
-from . import dual
-from .dual import Dual
-from .dual import as_mp as _mp
+from .numbers import as_mp as _mp
 
 
 class Undefined(Exception):
@@ -51,29 +49,6 @@ _ELEMENTARY = {
     sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan, sp.asinh: mpmath.asinh,
     sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh, sp.erf: mpmath.erf,
 }
-
-
-class Forward(sp.Function):
-    """d body / d var at the value of `entry`: `Forward(body, var, entry, held)`, `held` the pairs (symbol, entry)
-    of the body's other symbols; evaluated in forward mode, with var the dual number entry + 1ε (`dual.py`): no
-    symbolic derivative is built. Only for bodies built of analytic functions (see `analytic`); the caller
-    differentiates others symbolically."""
-
-    nargs = 4
-
-    @classmethod
-    def eval(cls, body, var, entry, held):
-        return None
-
-
-#: the node types with a derivative rule in `dual.py` (no |x|, max, [x > 0], sign)
-_ANALYTIC = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Indexed, sp.IndexedBase, sp.Number, sp.Tuple,
-             sp.NumberSymbol, sp.KroneckerDelta, *_ELEMENTARY)
-
-
-def analytic(expr: sp.Expr) -> bool:
-    """May `expr` (concrete: no sums, no pending derivatives) be differentiated in forward mode?"""
-    return all(isinstance(node, _ANALYTIC) for node in sp.preorder_traversal(expr))
 
 
 #: SymPy's constants at the working precision
@@ -254,7 +229,7 @@ class Evaluator:
             return self._sum(e, bound)
         if isinstance(e, sp.Abs):
             value = self._eval(e.args[0], bound)
-            if not isinstance(value, Dual) and not e.args[0].is_integer:
+            if not e.args[0].is_integer:
                 self._side(e, value, 0)
             return abs(value)
         if isinstance(e, (sp.Max, sp.Min)):
@@ -275,20 +250,11 @@ class Evaluator:
             if not 0 <= n <= MAX_FACTORIAL:
                 raise Undefined(f"factorial of {n}")
             return math.factorial(n)
-        if isinstance(e, Forward):
-            return self._forward(e, bound)
         if isinstance(e, sp.Function):
             return self._function(e, bound)
         if isinstance(e, D):
             raise Undefined("a pending derivative has no value here")
         raise Undefined(f"cannot evaluate {type(e).__name__}")
-
-    def _forward(self, e, bound):
-        body, var, entry, held = e.args
-        x = _real(self._eval(entry, bound))
-        values = {**bound, **{symbol: self._eval(other, bound) for symbol, other in held}}
-        value = self._eval(body, {**values, var: Dual(x, 1)})
-        return value.b if isinstance(value, Dual) else 0  # not a dual: the body does not depend on var
 
     def _on_jump(self, a, b) -> bool:
         """Are a and b equal, so that a condition between them sits on its jump? Floating values count
@@ -410,8 +376,6 @@ class Evaluator:
         return self.add(loop(list(e.limits), bound))
 
     def _power(self, base, exponent):
-        if isinstance(base, Dual) or isinstance(exponent, Dual):
-            return dual.power(base, exponent)
         if _is_exact(base) and _is_exact(exponent) and Fraction(exponent).denominator == 1:
             n = int(exponent)
             if abs(n) <= MAX_EXPONENT:
@@ -433,8 +397,6 @@ class Evaluator:
                 raise Undefined("log of 0")
             if func is sp.exp and _is_exact(arg) and arg == 0:
                 return 1
-            if isinstance(arg, Dual):
-                return dual.apply(func, _ELEMENTARY[func], arg)
             return _ELEMENTARY[func](self.mp(arg))
         if self.spec is not None:
             if func in self._defined:
@@ -455,7 +417,7 @@ _MPF = type(mpmath.mpf(1))
 
 
 def _bits(value) -> int | None:
-    """About log2 |value| (None for 0, a dual number or a complex one)."""
+    """About log2 |value| (None for 0 or a complex one)."""
     kind = type(value)
     if kind is _MPF:
         _, mantissa, exponent, size = value._mpf_
@@ -623,7 +585,5 @@ def _compile_elementary(e):
             raise Undefined("log of 0")
         if func is sp.exp and _is_exact(value) and value == 0:
             return 1
-        if isinstance(value, Dual):
-            return dual.apply(func, numeric, value)
         return numeric(ev.mp(value))
     return apply

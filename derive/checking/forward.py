@@ -17,9 +17,9 @@ from typing import Any
 import sympy as sp
 
 from ..problem.spec import Iverson
-from .dual import as_mp
 from .evaluate import OnJump, Undefined
 from .nodes import BODY, ELEMENTARY_KIND, STAND_IN, kind, names_in, parts_of, unknown
+from .numbers import as_mp
 
 _EMPTY: dict = {}  # a Gradient's zero rate (never changed: every operation makes a new one)
 

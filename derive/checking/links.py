@@ -34,7 +34,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from ..limits import DEFAULT_TIMEOUT, LINK_WORK, Budget, OutOfWork, Timeout, WallClock
+from ..limits import DEFAULT_TIMEOUT, LINK_SAFETY_FACTOR, LINK_WORK, Budget, OutOfWork, Timeout, WallClock
 from ..printing import text
 from ..problem.conditions import Coverage, missing_words, required
 from ..problem.sampling import STAND_INS, Point, spec_point
@@ -42,8 +42,8 @@ from ..problem.spec import D, Part, Spec
 from .compare import JUMP, MIN_POINTS, Comparison, _digits_apart, counterexample
 from .cover import cover
 from .diagnose import _factor_words, _simple
-from .dual import as_mp
 from .evaluate import OnJump, Undefined
+from .numbers import as_mp
 from .pointwise import FLOAT, Evaluation, PointState, Unsure
 from .sides import shown_name
 
@@ -53,7 +53,6 @@ VERDICTS = (FOLLOWS, FOLLOWS_IF, DOES_NOT_FOLLOW, UNREAD, UNDECIDED)
 MARKS = {FOLLOWS: "✓", FOLLOWS_IF: "✓ if", DOES_NOT_FOLLOW: "✗", UNREAD: "?", UNDECIDED: "?"}
 SIZES = (2, 3)  # dimensions at a link's points
 POINTS = 4  # points of each kind (indices tied, untied)
-LINK_SAFETY_FACTOR = 6  # a link's wall-clock safety net: this many times the check's timeout (30 s at the default)
 TIE = 1e-9  # floats this close (relatively) tie: the point is settled exactly if it must be
 
 

@@ -38,7 +38,6 @@ from sympy.core.relational import Relational
 from ..limits import MAX_EXPONENT, MAX_FACTORIAL, Budget
 from ..problem.sampling import Point, stand_ins
 from ..problem.spec import Iverson, Spec
-from .dual import as_mp
 from .evaluate import OnJump, Undefined
 from .forward import Gradient, Tangent
 from .nodes import (
@@ -61,6 +60,7 @@ from .nodes import (
     whole_condition,
     work_unit,
 )
+from .numbers import as_mp
 
 __all__ = ["FLOAT", "Evaluation", "PointState", "Unsure", "work_unit"]
 

@@ -36,7 +36,7 @@ The student's text is never evaluated: it is read by our parser only, within
 the parser's limits (and `chains.MAX_FILE`). What a link may do is counted
 work (`limits.LINK_WORK` units), and so is what the whole file may do
 (`FILE_WORK`): the same verdicts on any machine. Wall clocks (a link's
-`links.LINK_SAFETY_FACTOR` and the file's `FILE_TIMEOUT_FACTOR` times the
+`limits.LINK_SAFETY_FACTOR` and the file's `FILE_TIMEOUT_FACTOR` times the
 timeout) are only a safety net, and say so when they are hit.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..limits import DEFAULT_TIMEOUT, LINK_WORK
+from ..limits import DEFAULT_TIMEOUT, FILE_WORK
 from ..parsing import ParseError, Vocabulary
 from ..parsing.chains import Chain, Side, TooLarge, notation_header, read_chains, rename
 from ..printing import text as show
@@ -78,7 +78,6 @@ __all__ = ["DOES_NOT_FOLLOW", "FOLLOWS", "FOLLOWS_IF", "MARKS", "UNDECIDED", "UN
            "StepsReport", "Workspace", "check_chains", "check_steps", "judge", "link_points", "read_side", "render"]
 
 FILE_TIMEOUT_FACTOR = 24  # a whole file's safety net: this many links' time limits (2 minutes at the default)
-FILE_WORK = 8 * LINK_WORK  # a whole file's counted work: spent long before its safety net (some 30 s of work)
 
 
 @dataclass
