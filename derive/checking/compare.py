@@ -165,7 +165,15 @@ def settle(spec, a, b, env: Point, va, vb, strict: bool = True, reference: Value
         va, vb = _value(spec, a, env, high - 80), other.at(env, high - 80)
         if va is None or vb is None or va is JUMP or vb is JUMP:
             return va is vb
-    wa, wb = _value(spec, a, env, high), other.at(env, high)
+    return two_precisions(lambda dps: (_value(spec, a, env, dps), other.at(env, dps)), va, vb, high)
+
+
+def two_precisions(value_at, va, vb, high: int = 120) -> bool:
+    """The two-precision rule for two floating values va, vb found at 40 digits, `value_at(dps)` giving both
+    again at `dps` digits: equal when the difference at `high` digits is some 10^60 smaller than at 40
+    (rounding noise shrinks, a real difference stays) or below 10^-100 of the values; a difference that
+    shrank by less is valued again further up (cancellation: (1+x)^50 (1-x)^50 - (1-x²)^50)."""
+    wa, wb = value_at(high)
     if wa is JUMP or wb is JUMP:
         return True  # closer than 40 digits to a jump: this point cannot tell them apart
     if wa is None or wb is None:
@@ -182,16 +190,15 @@ def settle(spec, a, b, env: Point, va, vb, strict: bool = True, reference: Value
                 return True
             if second > first * mpmath.mpf(10) ** -20:
                 return False  # the difference stays: a real one
-            # it shrank, but not by 80 orders: 40 digits lost to cancellation ((1+x)^50 (1-x)^50 - (1-x²)^50);
-            # at 400 digits rounding shrinks again, a real difference stays
-            return _shrinks(spec, a, other, env, high + 280, second, -200, size * mpmath.mpf(10) ** -(high + 180))
-    # exactly equal at 40 digits but not at 120: does it shrink again at 200?
-    return _shrinks(spec, a, other, env, high + 80, second, -60)
+            # it shrank, but not by 80 orders: 40 digits lost to cancellation; further up rounding shrinks again
+            return _shrinks(value_at, high + 280, second, -200, size * mpmath.mpf(10) ** -(high + 180))
+    # exactly equal at 40 digits but not at `high`: does it shrink again further up?
+    return _shrinks(value_at, high + 80, second, -60)
 
 
-def _shrinks(spec, a, other: Values, env: Point, dps: int, before, orders: int, floor=0) -> bool:
-    """Evaluated again at `dps` digits, is the difference at most `before` × 10^orders (or `floor`)?"""
-    ta, tb = _value(spec, a, env, dps), other.at(env, dps)
+def _shrinks(value_at, dps: int, before, orders: int, floor=0) -> bool:
+    """Valued again at `dps` digits, is the difference at most `before` × 10^orders (or `floor`)?"""
+    ta, tb = value_at(dps)
     if ta is JUMP or tb is JUMP:
         return True  # too close to a jump to tell
     if ta is None or tb is None:
@@ -266,7 +273,7 @@ def _entry_text(value) -> str:
 MAX_SHOWN_DIGITS = 200
 
 
-def _digits_apart(a, b) -> int:
+def digits_apart(a, b) -> int:
     """How many significant digits show two values apart: 15 at least, more for a near miss (more than
     MAX_SHOWN_DIGITS when they are equal at their precision)."""
     if a is None or b is None or a is JUMP or b is JUMP:
@@ -321,7 +328,7 @@ def counterexample(spec, witness, show_name, exprs: tuple = ()) -> dict:
 def _apart(spec, env: Point, student, reference, exprs: tuple) -> tuple:
     """The two values and the digits that show them apart; a near miss is evaluated again at 120 and 200
     digits, so that the digits shown are right."""
-    digits = _digits_apart(student, reference)
+    digits = digits_apart(student, reference)
     for dps in (120, 200):
         if digits <= 35 or len(exprs) != 2 or (_exact(student) and _exact(reference)):
             break
@@ -329,5 +336,5 @@ def _apart(spec, env: Point, student, reference, exprs: tuple) -> tuple:
         if any(v is None or v is JUMP for v in again):
             break
         student, reference = again
-        digits = _digits_apart(student, reference)
+        digits = digits_apart(student, reference)
     return student, reference, min(digits, MAX_SHOWN_DIGITS)

@@ -39,7 +39,7 @@ from ..printing import text
 from ..problem.conditions import Coverage, missing_words, required
 from ..problem.sampling import STAND_INS, Point, spec_point
 from ..problem.spec import D, Part, Spec
-from .compare import JUMP, MIN_POINTS, Comparison, _digits_apart, counterexample
+from .compare import JUMP, MIN_POINTS, Comparison, counterexample, digits_apart, two_precisions
 from .cover import cover
 from .diagnose import _factor_words, _simple
 from .evaluate import OnJump, Undefined
@@ -187,42 +187,11 @@ def _exact(value) -> bool:
 
 
 def settle(value_at, va, vb) -> bool:
-    """Are two defined values equal (as `compare.settle` decides)? Exact ones compare exactly; others are valued
-    again at 120 digits (`value_at(dps)` gives both): rounding noise shrinks by some 80 orders of magnitude, a
-    real difference stays."""
+    """Are two defined values equal (as `compare.settle` decides)? Exact ones compare exactly; others by the
+    two-precision rule (`compare.two_precisions`; `value_at(dps)` gives both)."""
     if _exact(va) and _exact(vb):
         return va == vb
-    wa, wb = value_at(120)
-    if wa is JUMP or wb is JUMP:
-        return True  # closer than 40 digits to a jump: this point cannot tell them apart
-    if wa is None or wb is None:
-        return False
-    with mpmath.workdps(120):
-        wa, wb = as_mp(wa), as_mp(wb)
-        first = abs(as_mp(va) - as_mp(vb))
-        second = abs(wa - wb)
-        size = max(abs(wa), abs(wb))
-        if second == 0:
-            return True
-        if first != 0:
-            if second <= first * mpmath.mpf(10) ** -60 or second <= size * mpmath.mpf(10) ** -100:
-                return True
-            if second > first * mpmath.mpf(10) ** -20:
-                return False  # the difference stays: a real one
-            # it shrank, but not by 80 orders: digits lost to cancellation; at 400 digits rounding shrinks again
-            return _shrinks(value_at, 400, second, -200, size * mpmath.mpf(10) ** -300)
-    return _shrinks(value_at, 200, second, -60)  # equal at 40 digits but not at 120: shrinks again at 200?
-
-
-def _shrinks(value_at, dps: int, before, orders: int, floor=0) -> bool:
-    ta, tb = value_at(dps)
-    if ta is JUMP or tb is JUMP:
-        return True
-    if ta is None or tb is None:
-        return False
-    with mpmath.workdps(dps):
-        now = abs(as_mp(ta) - as_mp(tb))
-        return bool(now <= before * mpmath.mpf(10) ** orders or now <= floor)
+    return two_precisions(value_at, va, vb)
 
 
 class _Pair:
@@ -377,7 +346,7 @@ def _wrong(link: Link, spec: Spec, outcome: Comparison, left, right, values: lis
     link.verdict = DOES_NOT_FOLLOW
     state, va, vb = outcome.witness  # type: ignore[misc]
     env = state.point
-    if _digits_apart(va, vb) > 35:  # a near miss: its digits shown from values that hold them
+    if digits_apart(va, vb) > 35:  # a near miss: its digits shown from values that hold them
         va, vb = _Pair(work, left, right, state, budget)(200)
     shown = counterexample(spec, (env, vb, va), lambda s: shown_name(spec, s), (right, left))
     link.counterexample = {"point": shown["point"], "left_value": shown["reference_value"],
