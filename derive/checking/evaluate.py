@@ -24,11 +24,12 @@ import sympy as sp
 from sympy.core.function import UndefinedFunction
 from sympy.core.relational import Relational
 
-from ..limits import MAX_EXPONENT, MAX_FACTORIAL, MAX_LOOP, Budget
+from ..limits import MAX_FACTORIAL, MAX_LOOP, Budget
 from ..limits import Timeout as Timeout  # the checker's modules import it from here
 from ..problem.sampling import Point, stand_ins
 from ..problem.spec import D, Iverson, Spec
 from .numbers import as_mp as _mp
+from .numbers import power
 
 
 class Undefined(Exception):
@@ -376,17 +377,7 @@ class Evaluator:
         return self.add(loop(list(e.limits), bound))
 
     def _power(self, base, exponent):
-        if _is_exact(base) and _is_exact(exponent) and Fraction(exponent).denominator == 1:
-            n = int(exponent)
-            if abs(n) <= MAX_EXPONENT:
-                if base == 0 and n < 0:
-                    raise Undefined("division by zero")
-                return Fraction(base) ** n
-        if _is_exact(base) and base == 0:
-            if _is_exact(exponent) and exponent > 0:
-                return 0
-            raise Undefined("0 to a non-positive power")
-        return mpmath.power(self.mp(base), self.mp(exponent))
+        return power(base, exponent, self.mp)
 
     def _function(self, e, bound):
         func = e.func

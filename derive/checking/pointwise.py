@@ -35,7 +35,7 @@ import mpmath
 import sympy as sp
 from sympy.core.relational import Relational
 
-from ..limits import MAX_EXPONENT, MAX_FACTORIAL, Budget
+from ..limits import MAX_FACTORIAL, Budget
 from ..problem.sampling import Point, stand_ins
 from ..problem.spec import Iverson, Spec
 from .evaluate import OnJump, Undefined
@@ -61,6 +61,7 @@ from .nodes import (
     work_unit,
 )
 from .numbers import as_mp
+from .numbers import power as exact_power
 
 __all__ = ["FLOAT", "Evaluation", "PointState", "Unsure", "work_unit"]
 
@@ -153,17 +154,7 @@ class Evaluation:
             if type(value) is complex:
                 raise Unsure("a complex power")
             return value
-        if is_exact(base) and is_exact(exponent) and Fraction(exponent).denominator == 1:
-            n = int(exponent)
-            if abs(n) <= MAX_EXPONENT:
-                if base == 0 and n < 0:
-                    raise Undefined("division by zero")
-                return Fraction(base) ** n
-        if is_exact(base) and base == 0:
-            if is_exact(exponent) and exponent > 0:
-                return 0
-            raise Undefined("0 to a non-positive power")
-        return mpmath.power(as_mp(base), as_mp(exponent))
+        return exact_power(base, exponent)
 
     def real(self, value):
         """A real number to compare (a complex one cannot be)."""
