@@ -21,7 +21,7 @@ import mpmath
 import sympy as sp
 
 from ..limits import Timeout
-from ..problem.conditions import Coverage, involved, required
+from ..problem.conditions import Coverage, conditions, involved, required
 from ..problem.sampling import Point
 from ..problem.spec import Iverson
 from .evaluate import Evaluator, Undefined
@@ -36,8 +36,8 @@ def _entries(spec, exprs: list, env: Point) -> list[sp.Expr]:
     out: list[sp.Expr] = []
     for atom in sorted(involved(spec, exprs), key=str):
         definition = spec.definitions.get(atom)
-        if definition is None:
-            continue
+        if definition is None or not _has_conditions(spec, definition.body):
+            continue  # its entries are valued where the conditions' are, as they need them
         if not definition.params:
             out.append(atom)
             continue
@@ -70,15 +70,26 @@ def _matters(spec, expr, node, env: Point, strict: bool) -> bool:
     return one is not None and zero is not None and one != zero
 
 
-def record(spec, exprs: Iterable[sp.Expr], env: Point, strict: bool = True) -> dict:
-    """The sides the conditions of `exprs`, and of every entry of the quantities they read, take at `env`
-    (40 digits; undefined values are passed over). An indicator of an expression counts only where it
-    decides the expression's value (`_matters`)."""
+def _has_conditions(spec, body: sp.Expr) -> bool:
+    """Does a definition's body hold a condition, itself or in a function it applies (relu = max(0, ·))?"""
+    if conditions(body):
+        return True
+    for call in body.atoms(sp.Function):
+        info = spec.functions.get(call.func)
+        if info is not None and info.body is not None and conditions(info.body.expr):
+            return True
+    return False
+
+
+def record(spec, exprs: Iterable[sp.Expr], env: Point, strict: bool = True, whole: bool = True) -> dict:
+    """The sides the conditions of `exprs` (with `whole`), and of every entry of the quantities they read,
+    take at `env` (40 digits; undefined values are passed over). An indicator of an expression counts only
+    where it decides the expression's value (`_matters`)."""
     exprs = list(exprs)
     seen: dict = {}
     memo = env.memo
     try:
-        for expr in exprs:
+        for expr in exprs if whole else []:
             env.seen, env.memo = {}, {}  # a value kept from before would record nothing
             _value(spec, expr, env, strict)
             own = env.seen
@@ -98,22 +109,23 @@ def record(spec, exprs: Iterable[sp.Expr], env: Point, strict: bool = True) -> d
 
 
 def cover(spec, exprs: list, points: list[Point], draw: Callable[[int], Point], strict: bool = True,
-          extra: int = EXTRA_POINTS) -> tuple[list[Point], Coverage]:
+          extra: int = EXTRA_POINTS, whole: bool = True) -> tuple[list[Point], Coverage]:
     """`points`, and as many more from `draw(n)` (n = 0, 1, ...; at most `extra`) as it takes to show
     every side of every condition of `exprs` (and the definitions they read); only points that show a
-    side not shown before are added. The coverage says what was shown."""
+    side not shown before are added. The coverage says what was shown. Without `whole`, `exprs` only say
+    which definitions count (a problem's quantities): they are not valued themselves."""
     coverage = Coverage(required(spec, exprs))
     if not coverage.required:
         return points, coverage
     points = list(points)
     for env in points:
-        coverage.add(record(spec, exprs, env, strict))
+        coverage.add(record(spec, exprs, env, strict, whole))
     n = 0
     while coverage.missing() and n < extra:
         env = draw(n)
         n += 1
         try:
-            if coverage.add(record(spec, exprs, env, strict)):
+            if coverage.add(record(spec, exprs, env, strict, whole)):
                 points.append(env)
         except Timeout:
             break

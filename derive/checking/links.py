@@ -79,6 +79,33 @@ class Link:
 
 
 # -- points -----------------------------------------------------------------------------
+_COVERED: dict = {}
+
+
+def covered_points(spec: Spec, free: list, seed: str) -> tuple[list[Point], Coverage]:
+    """`link_points`, and more until each side of each condition of the problem's definitions has shown
+    (`cover`: a ReLU's pre-activation negative somewhere, a hinge's margin on both sides), with what they
+    showed. They depend only on the spec, the free indices and the seed, so they are kept (per spec object)
+    for every file; the work a link counts is spent on its own values, not on these."""
+    key = (id(spec), tuple(free), seed)
+    hit = _COVERED.get(key)
+    if hit is None or hit[0] is not spec:
+        seeded = f"{seed}/{','.join(map(str, free))}"
+        more = random.Random(f"{seeded}/more")
+        generics = list(STAND_INS)
+        tied = bool(tie_pairs(spec, free))
+
+        def draw(n: int) -> Point:
+            return spec_point(spec, free, more, tied and n % 2 == 1, generics[n % len(generics)], sizes=SIZES,
+                              wide=n % 2 == 0, hot=n % 2 == 1)
+        points, coverage = cover(spec, [d.lhs for d in spec.definitions.values()],
+                                 link_points(spec, free, seeded), draw, whole=False)
+        if len(_COVERED) >= 256:
+            _COVERED.clear()
+        hit = _COVERED[key] = (spec, points, coverage)
+    return hit[1], hit[2]
+
+
 def free_indices(spec: Spec, *exprs: sp.Expr) -> list:
     found: set = set()
     for e in exprs:
@@ -110,20 +137,11 @@ class Workspace:
         self.used = 0
 
     def points(self, spec: Spec, free: list, seed: str, budget: Budget) -> list[PointState]:
-        """A set of points, and more until each side of each condition of the problem's definitions has
-        shown (`cover`: a ReLU's pre-activation negative somewhere, a hinge's margin on both sides)."""
+        """A set of points (`covered_points`), with what this file learns at each."""
         key = (id(spec), tuple(free), seed)
         found = self._points.get(key)
         if found is None:
-            seeded = f"{seed}/{','.join(map(str, free))}"
-            base = link_points(spec, free, seeded)
-            more = random.Random(f"{seeded}/more")
-            generics = list(STAND_INS)
-
-            def draw(n: int) -> Point:
-                return spec_point(spec, free, more, n % 2 == 1 and bool(tie_pairs(spec, free)),
-                                  generics[n % len(generics)], sizes=SIZES, wide=n % 2 == 0, hot=n % 2 == 1)
-            points, coverage = cover(spec, [d.lhs for d in spec.definitions.values()], base, draw)
+            points, coverage = covered_points(spec, free, seed)
             found = []
             for point in points:
                 budget.spend(1 + len(point.values))  # a point drawn: one unit an entry
@@ -137,7 +155,7 @@ class Workspace:
         """The conditions `exprs` read (through the definitions) whose sides the points of this set did not
         all show, in words ("" when there are none)."""
         coverage = self._coverage.get((id(spec), tuple(free), seed))
-        if coverage is None:
+        if coverage is None or not coverage.missing():
             return ""
         wanted = required(spec, exprs)
         missing = Coverage({node: sides for node, sides in coverage.required.items() if node in wanted},
@@ -148,27 +166,33 @@ class Workspace:
         """`expr` at a point in one arithmetic: a number, None where it has no value, JUMP on a jump, or (in
         floats only) UNSURE where floats cannot say; remembered for the point, with the work it took.
         `strict`: a reference (the side a link starts from), undefined on the jumps of its conditions;
-        otherwise the side a student wrote next, exact at its own thresholds ([0 >= 0] = 1)."""
-        key = (dps, strict, expr)
+        otherwise the side a student wrote next, exact at its own thresholds ([0 >= 0] = 1). One walk serves
+        both: it goes on past a threshold and says whether it met one (a side is the right of one link and
+        the left of the next)."""
+        key = (dps, expr)
         found = state.sides.get(key)
         if found is None:
             before = budget.used
+            evaluation = Evaluation(state, dps, budget, strict=False)
             try:
-                found = Evaluation(state, dps, budget, strict).value(expr)
+                value = evaluation.value(expr)
             except OnJump:
-                found = JUMP
+                value = JUMP
             except Undefined:
-                found = _NONE
+                value = _NONE
             except Unsure:
-                found = UNSURE
-            state.sides[key] = found
+                value = UNSURE
+            found = state.sides[key] = (value, evaluation.tied)
             state.costs[key] = budget.used - before
-        return None if found is _NONE else found
+        value, tied = found
+        if strict and tied and value is not UNSURE:
+            return JUMP
+        return None if value is _NONE else value
 
     @staticmethod
     def cost(expr: sp.Expr, state: PointState) -> int:
         """The work `expr` took in floats at this point (what it will take, roughly, at a precision)."""
-        return state.costs.get((FLOAT, True, expr), 0) + state.costs.get((FLOAT, False, expr), 0)
+        return state.costs.get((FLOAT, expr), 0)
 
 
 _NONE, UNSURE = object(), object()  # no value (kept as such: None is a miss); floats cannot say

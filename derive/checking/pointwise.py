@@ -111,6 +111,7 @@ class Evaluation:
         self.state = state
         self.strict = strict  # False: an answer's own conditions are exact at their thresholds ([0 >= 0] = 1)
         self._defining = 0  # inside a definition: the problem's quantities are references (strict)
+        self.tied = False  # an answer's own condition sat on its threshold (`_tie`)
         self.spec = state.spec
         self.env = state.point
         self.dps = dps
@@ -286,6 +287,7 @@ class Evaluation:
         answer's own condition is evaluated there exactly (True)."""
         if self.strict or self._defining:
             raise OnJump(f"{node} at its threshold")
+        self.tied = True  # as a reference this value would have been OnJump
         return True
 
     def add_all(self, terms: list):

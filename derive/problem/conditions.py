@@ -56,8 +56,10 @@ def _relations(condition) -> list:
     return []
 
 
+@lru_cache(maxsize=4096)
 def conditions(expr: sp.Basic) -> dict:
-    """Each conditional node of `expr` (as the evaluator records it) and the sides it has."""
+    """Each conditional node of `expr` (as the evaluator records it) and the sides it has (kept: not to be
+    changed)."""
     found: dict = {}
     for node in sp.preorder_traversal(expr):
         if isinstance(node, Iverson):
