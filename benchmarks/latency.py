@@ -82,6 +82,25 @@ def first_times(rows) -> list[float]:
     return times
 
 
+def parse_times() -> list[float]:
+    """The parser alone: two-layer-l2/dW1's reference as a student types it, 30 times (ms)."""
+    from derive.parsing import Vocabulary, parse
+    from derive.printing import text
+    from derive.problem import library
+
+    spec = library.load("two-layer-l2")
+    part = spec.part_by_id("dW1")
+    vocab = Vocabulary.from_spec(spec, part)
+    answer = text(part.reference, spec)
+    parse(answer, vocab)
+    times = []
+    for _ in range(30):
+        start = time.perf_counter()
+        parse(answer, vocab).index_form(part.free)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
 def main() -> None:
     from derive.checking import check, resolve
 
@@ -107,6 +126,7 @@ def main() -> None:
     print(f"derive check (warm):    median {statistics.median(times):7.2f} ms, p95 {percentile(times, 0.95):7.2f} ms, "
           f"accuracy {right}/{n}")
     print(f"  (each answer new):    median {statistics.median(first):7.2f} ms, p95 {percentile(first, 0.95):7.2f} ms")
+    print(f"  the parser alone (two-layer-l2/dW1's reference): median {statistics.median(parse_times()):.2f} ms")
     print(f"sympy.simplify(a-b)==0: median {statistics.median(naive_times):7.2f} ms, "
           f"p95 {percentile(naive_times, 0.95):7.2f} ms, accuracy {naive_right}/{n}")
     print(f"speed-up (median): {statistics.median(naive_times) / statistics.median(times):.0f}x")

@@ -25,3 +25,8 @@ def _restore_library():
     saved = library._current
     yield
     library._current = saved
+
+
+#: how long a test lets one parse or check of hostile text run: a bound that catches a runaway (minutes, a
+#: blow-up), not a speed. Speeds are figures of `benchmarks/` (latency.py prints the parser's).
+RUNAWAY_SECONDS = 10.0

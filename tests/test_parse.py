@@ -23,7 +23,7 @@ from derive.printing import ascii_text, matrix_tex, matrix_text, tex, text
 from derive.printing.matrixform import to_matrix
 from derive.problem import library
 
-from .conftest import all_parts
+from .conftest import RUNAWAY_SECONDS, all_parts
 
 PARTS = all_parts()
 IDS = [f"{p}/{q}" for p, q in PARTS]
@@ -517,7 +517,7 @@ def test_hostile_input(answer, message, position):
     start = time.perf_counter()
     with pytest.raises(ParseError) as info:
         parse(answer, FREE).index_form()
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < RUNAWAY_SECONDS
     err = info.value
     assert message in str(err)
     if position is not None:
@@ -602,7 +602,7 @@ def test_random_junk_raises_only_parse_errors():
             parsed.index_form(FREE_OF[k % 3])
         except ParseError as err:
             assert "internal error" not in err.message, answer
-        assert time.perf_counter() - start < 0.5, answer
+        assert time.perf_counter() - start < RUNAWAY_SECONDS, answer
 
 
 @pytest.mark.parametrize("answer", [
@@ -612,18 +612,6 @@ def test_random_junk_raises_only_parse_errors():
 def test_long_legal_answers_are_fast(answer):
     start = time.perf_counter()
     parse(answer, FREE).index_form()
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < RUNAWAY_SECONDS
 
 
-def test_parse_is_fast():
-    spec = library.load(L2)
-    part = spec.part_by_id("dW1")
-    vocab = Vocabulary.from_spec(spec, part)
-    answer = text(part.reference, spec)
-    parse(answer, vocab)
-    times = []
-    for _ in range(30):
-        start = time.perf_counter()
-        parse(answer, vocab).index_form(part.free)
-        times.append(time.perf_counter() - start)
-    assert sorted(times)[len(times) // 2] < 0.005

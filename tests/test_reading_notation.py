@@ -13,6 +13,8 @@ import pytest
 from derive.checking import check, equiv
 from derive.parsing import ParseError, Vocabulary, parse
 
+from .conftest import RUNAWAY_SECONDS
+
 SJ = "softmax-jacobian/jacobian"
 DW2 = "two-layer-l2/dW2"
 DZ3 = "two-layer-l2/dZ3"
@@ -206,4 +208,4 @@ def test_hostile_notation_is_read_or_refused_quickly(answer):
         parse(answer, Vocabulary.free()).index_form(())
     except ParseError:
         pass
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < RUNAWAY_SECONDS
