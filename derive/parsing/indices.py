@@ -17,7 +17,7 @@ from ..problem.spec import Iverson
 from .core import CLOSERS, ParserCore
 from .lexer import Token
 from .names import NameRef
-from .values import ONE, Ambi, EntryContext, Mat, Var
+from .values import ONE, Ambi, EntryContext, Mat, Var, entry_of
 
 ARITHMETIC = {"+", "-", "*", "(", ")"}
 
@@ -253,7 +253,7 @@ class IndexRules(ParserCore):
                                                   for index, dim in zip(idx, self.vocab.shapes[e.obj]))]
             fitting = lettered if len(lettered) == 1 else fitting
         entry = self.choose(ref.token, fitting)
-        return entry.obj[tuple(idx)]
+        return entry_of(entry.obj, tuple(idx))
 
     def subscript(self, value, start: int):
         """`_` after something that is not a tensor name: an indicator 1_{i=j}, or an entry of a matrix."""

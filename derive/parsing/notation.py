@@ -18,7 +18,7 @@ import sympy as sp
 
 from .core import CLOSERS, ParserCore
 from .lexer import FRAC, Token
-from .values import ONE, Ambi, Mat, SumAll
+from .values import ONE, Ambi, Mat, SumAll, entry_of
 from .vocab import Entry
 
 #: what may follow a derivative operator (`d/dx`) instead of what it differentiates
@@ -182,7 +182,7 @@ class NotationRules(ParserCore):
             have = self.vocab.index_range.get(symbol)
             if have is not None and have != dim:
                 self.fail(f"{what} run over 1..{dim}, but {symbol} runs over 1..{have}", at)
-        return base[tuple(subscripts) + (index,)]
+        return entry_of(base, tuple(subscripts) + (index,))
 
     def is_label(self, t: Token) -> bool:
         return t.kind == "word" and any(e.kind == "label" for e in self.vocab.lookup(t.text))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NoReturn
 
 import sympy as sp
@@ -25,7 +26,7 @@ from ..problem.spec import Iverson
 from .lexer import ParseError
 
 ONE = sp.Integer(1)
-UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+UNDEFINED = frozenset((sp.zoo, sp.nan, sp.oo, -sp.oo))  # a set: membership by hash, not a SymPy == each
 _COUNTER = itertools.count(1)
 FRESH_LETTERS = "pqrsuvwabcdefghtoxyz"
 
@@ -93,13 +94,19 @@ class Mat:
         raise NotImplementedError
 
 
+@lru_cache(maxsize=8192)
+def entry_of(base: sp.IndexedBase, idx: tuple) -> sp.Indexed:
+    """base[idx], made once: SymPy deduces an Indexed's assumptions each time one is built."""
+    return base[idx]
+
+
 @dataclass(eq=False)
 class Base(Mat):
     base: sp.IndexedBase
 
     def entry(self, ctx, r, c):
         idx = [i for i, d in ((r, self.rows), (c, self.cols)) if not (d == ONE and i is None)]
-        return self.base[tuple(idx)] if idx else self.base
+        return entry_of(self.base, tuple(idx)) if idx else self.base
 
 
 @dataclass(eq=False)
